@@ -1,0 +1,246 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Supplies a bearer token for each request (a refresh, a token command, a fixed demo token).
+public typealias AccessTokenProvider = @Sendable () async throws -> String
+
+/// Where Graph lives and whose mailbox to use.
+public struct GraphConfiguration: Sendable {
+    /// e.g. `https://graph.microsoft.com/v1.0`, or `http://127.0.0.1:PORT/v1.0` for the emulator.
+    public var baseURL: URL
+    /// `me`, or `users/{id-or-upn}` for a shared or delegated mailbox.
+    public var mailboxPath: String
+    public var requestTimeout: TimeAmount
+
+    public init(baseURL: URL, mailboxPath: String = "me", requestTimeout: TimeAmount = .seconds(60)) throws {
+        guard let scheme = baseURL.scheme?.lowercased(), let host = baseURL.host else {
+            throw GraphError.untrustedLink(baseURL.absoluteString)
+        }
+        // Plain HTTP only to a loopback emulator (QUALITY.md Security 6).
+        guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
+            throw GraphError.untrustedLink(baseURL.absoluteString)
+        }
+        var text = baseURL.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        self.baseURL = URL(string: text)!
+        self.mailboxPath = mailboxPath
+        self.requestTimeout = requestTimeout
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// A link is followed only when it goes to the same scheme, host and port as the base URL.
+    func isTrusted(_ link: URL) -> Bool {
+        link.scheme?.lowercased() == baseURL.scheme?.lowercased()
+            && link.host?.lowercased() == baseURL.host?.lowercased()
+            && (link.port ?? defaultPort(link)) == (baseURL.port ?? defaultPort(baseURL))
+    }
+
+    private func defaultPort(_ url: URL) -> Int { url.scheme?.lowercased() == "https" ? 443 : 80 }
+}
+
+/// The raw answer to one request, before decoding.
+public struct GraphResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: Data
+}
+
+/// A thin, typed Microsoft Graph client. Every request carries `Prefer: IdType="ImmutableId"`
+/// (QUALITY.md Reliability 1) and a fresh `client-request-id`, logged with the server's
+/// `request-id` so a failure can be traced on both sides.
+public final class GraphClient: Sendable {
+    public let configuration: GraphConfiguration
+    private let tokenProvider: AccessTokenProvider
+    private let http: HTTPClient
+    private let logger: Logger
+    private let maxResponseBytes = 64 * 1024 * 1024
+
+    public init(configuration: GraphConfiguration, tokenProvider: @escaping AccessTokenProvider,
+                httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "otter.graph")) {
+        self.configuration = configuration
+        self.tokenProvider = tokenProvider
+        self.http = httpClient
+        self.logger = logger
+    }
+
+    // MARK: Typed operations
+
+    public func me() async throws -> GraphUser {
+        try await get(path: configuration.mailboxPath)
+    }
+
+    public func mailFolder(_ idOrWellKnownName: String) async throws -> GraphMailFolder {
+        try await get(path: "\(configuration.mailboxPath)/mailFolders/\(Self.pathSegment(idOrWellKnownName))")
+    }
+
+    /// One page of the folder-hierarchy delta. `link` is the previous nextLink/deltaLink, or nil to start a round.
+    public func folderDelta(link: String?, maxPageSize: Int = 250) async throws -> GraphPage<GraphMailFolder> {
+        try await get(link: link, path: "\(configuration.mailboxPath)/mailFolders/delta", query: [],
+                      preferences: ["odata.maxpagesize=\(maxPageSize)"])
+    }
+
+    /// One page of a folder's message delta. The `$select` only matters on the first request of
+    /// a round; Graph carries it inside the opaque tokens afterwards.
+    public func messageDelta(folderID: String, link: String?, select: [String], maxPageSize: Int = 1000) async throws -> GraphPage<GraphMessage> {
+        try await get(link: link, path: "\(configuration.mailboxPath)/mailFolders/\(Self.pathSegment(folderID))/messages/delta",
+                      query: [("$select", select.joined(separator: ","))],
+                      preferences: ["odata.maxpagesize=\(maxPageSize)"])
+    }
+
+    public enum BodyFormat: String, Sendable { case text, html }
+
+    public func message(id: String, select: [String], bodyFormat: BodyFormat = .text) async throws -> GraphMessage {
+        try await get(path: "\(configuration.mailboxPath)/messages/\(Self.pathSegment(id))",
+                      query: [("$select", select.joined(separator: ","))],
+                      preferences: ["outlook.body-content-type=\"\(bodyFormat.rawValue)\""])
+    }
+
+    /// One page of a folder's messages (newest first), optionally filtered (`inferenceClassification eq 'other'`).
+    public func listMessages(folderID: String, select: [String], filter: String? = nil, top: Int = 50,
+                             link: String? = nil) async throws -> GraphPage<GraphMessage> {
+        var query = [("$select", select.joined(separator: ",")), ("$top", String(top)),
+                     ("$orderby", "receivedDateTime desc")]
+        if let filter { query.append(("$filter", filter)) }
+        return try await get(link: link, path: "\(configuration.mailboxPath)/mailFolders/\(Self.pathSegment(folderID))/messages",
+                             query: query)
+    }
+
+    // MARK: Requests
+
+    /// GET a path below the base URL, or an absolute link handed out by the server.
+    public func get<T: Decodable & Sendable>(link: String? = nil, path: String, query: [(String, String)] = [],
+                                            preferences: [String] = []) async throws -> T {
+        let url: URL
+        if let link {
+            guard let linkURL = URL(string: link), configuration.isTrusted(linkURL) else {
+                throw GraphError.untrustedLink(link)
+            }
+            url = linkURL
+        } else {
+            url = makeURL(path: path, query: query)
+        }
+        let response = try await send(method: .GET, url: url, preferences: preferences)
+        return try decode(T.self, from: response)
+    }
+
+    public func get<T: Decodable & Sendable>(path: String, query: [(String, String)] = [], preferences: [String] = []) async throws -> T {
+        try await get(link: nil, path: path, query: query, preferences: preferences)
+    }
+
+    func makeURL(path: String, query: [(String, String)]) -> URL {
+        var text = configuration.baseURL.absoluteString + "/" + path
+        if !query.isEmpty {
+            text += "?" + query.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
+        }
+        return URL(string: text)!
+    }
+
+    /// Sends one request and returns the response if it is a success; Graph errors are thrown.
+    public func send(method: HTTPMethod, url: URL, preferences: [String] = [], body: Data? = nil) async throws -> GraphResponse {
+        let token: String
+        do { token = try await tokenProvider() } catch {
+            throw GraphError.authentication(String(describing: error))
+        }
+        let clientRequestID = UUID().uuidString.lowercased()
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "Prefer", value: "IdType=\"ImmutableId\"")
+        for preference in preferences { request.headers.add(name: "Prefer", value: preference) }
+        request.headers.add(name: "client-request-id", value: clientRequestID)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let started = ContinuousClock.now
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: configuration.requestTimeout)
+            bytes = try await response.body.collect(upTo: maxResponseBytes)
+        } catch let error as GraphError {
+            throw error
+        } catch {
+            logger.warning("graph \(method.rawValue) \(url.path) failed: \(error)", metadata: ["client-request-id": "\(clientRequestID)"])
+            throw GraphError.transport(String(describing: error))
+        }
+        let status = Int(response.status.code)
+        let requestID = response.headers.first(name: "request-id")
+        // Never log the query (it can hold search terms) or any header value but the ids.
+        logger.debug("graph \(method.rawValue) \(url.path) → \(status) in \(ContinuousClock.now - started)",
+                     metadata: ["client-request-id": "\(clientRequestID)", "request-id": "\(requestID ?? "-")"])
+        let data = Data(bytes.readableBytesView)
+        guard (200..<300).contains(status) else {
+            throw Self.error(status: status, headers: response.headers, body: data)
+        }
+        return GraphResponse(status: status, headers: response.headers, body: data)
+    }
+
+    static func error(status: Int, headers: HTTPHeaders, body: Data) -> GraphError {
+        let retryAfter = headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0) }
+        let requestID = headers.first(name: "request-id")
+        if let envelope = try? JSONDecoder().decode(GraphErrorEnvelope.self, from: body) {
+            return .service(status: status, code: envelope.error.code ?? "HTTP\(status)",
+                            message: envelope.error.message ?? "", requestID: envelope.error.innerError?.requestID ?? requestID,
+                            retryAfter: retryAfter)
+        }
+        return .service(status: status, code: "HTTP\(status)", message: HTTPResponseStatus(statusCode: status).reasonPhrase,
+                        requestID: requestID, retryAfter: retryAfter)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from response: GraphResponse) throws -> T {
+        let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
+        guard contentType.isEmpty || contentType.contains("json") else {
+            throw GraphError.invalidResponse(status: response.status, reason: "content type \(contentType)")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: response.body)
+        } catch {
+            throw GraphError.invalidResponse(status: response.status, reason: "malformed JSON (\(response.body.count) bytes)")
+        }
+    }
+
+    // MARK: Encoding
+
+    /// IDs are base64-ish and may hold `/`, `+` and `=`; they must be percent-encoded in a path.
+    static func pathSegment(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: segmentAllowed) ?? s
+    }
+
+    static func queryValue(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: queryAllowed) ?? s
+    }
+
+    private static let segmentAllowed: CharacterSet = {
+        var set = CharacterSet.alphanumerics
+        set.insert(charactersIn: "-._~")
+        return set
+    }()
+
+    private static let queryAllowed: CharacterSet = {
+        var set = CharacterSet.alphanumerics
+        set.insert(charactersIn: "-._~,'$()/:")
+        return set
+    }()
+}
+
+/// `Retry-After` is either delta-seconds (possibly fractional, as Graph sends `2.128`) or an HTTP date.
+public enum RetryAfter {
+    public static func parse(_ value: String, now: Date = Date()) -> TimeInterval? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(trimmed), seconds >= 0 { return seconds }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: trimmed) else { return nil }
+        return max(0, date.timeIntervalSince(now))
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import GRDB
+import MailCore
+
+/// The local, rebuildable copy of a mailbox: folders, message envelopes, bodies and the delta
+/// cursors that say how far each folder is synced.
+///
+/// Everything the screen shows comes from here (ARCHITECTURE.md: network data reaches the
+/// screen only through the cache). Writes that belong together — a delta page and its cursor —
+/// happen in one transaction, so a crash between pages never records progress that was not made.
+public final class MailCache: Sendable {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the cache file. WAL lets the UI read while sync writes.
+    public static func open(at url: URL) throws -> MailCache {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var config = Configuration()
+        config.prepareDatabase { db in
+            // The cache is rebuildable from the server; NORMAL is durable enough with WAL.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool = try DatabasePool(path: url.path, configuration: config)
+        return try MailCache(writer: pool)
+    }
+
+    /// A private in-memory cache, for tests and previews.
+    public static func inMemory() throws -> MailCache {
+        try MailCache(writer: DatabaseQueue())
+    }
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Schema.migrator.migrate(writer)
+    }
+
+    // MARK: Folders
+
+    /// Inserts or updates folders from a folder-delta page and removes the ones Graph reported
+    /// removed, together with their messages, in one transaction with the round's cursor.
+    public func applyFolderPage(upserts: [Folder], removed: [FolderID], cursor: SyncCursor?) throws {
+        try writer.write { db in
+            for folder in upserts { try FolderRecord(folder).upsert(db) }
+            for id in removed {
+                try db.execute(sql: "DELETE FROM message WHERE folderId = ?", arguments: [id.rawValue])
+                try db.execute(sql: "DELETE FROM folder WHERE id = ?", arguments: [id.rawValue])
+            }
+            if let cursor { try cursor.save(db, scope: SyncCursor.folderScope) }
+        }
+    }
+
+    /// Records which folder a well-known name resolves to (Graph v1.0 does not say in the folder itself).
+    public func setWellKnown(_ wellKnown: WellKnownFolder, folderID: FolderID) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE folder SET wellKnown = NULL WHERE wellKnown = ?", arguments: [wellKnown.rawValue])
+            try db.execute(sql: "UPDATE folder SET wellKnown = ? WHERE id = ?", arguments: [wellKnown.rawValue, folderID.rawValue])
+        }
+    }
+
+    public func folders() throws -> [Folder] {
+        try writer.read { db in try FolderRecord.fetchAll(db).map(\.folder) }
+    }
+
+    public func folder(wellKnown: WellKnownFolder) throws -> Folder? {
+        try writer.read { db in
+            try FolderRecord.fetchOne(db, sql: "SELECT * FROM folder WHERE wellKnown = ?", arguments: [wellKnown.rawValue])?.folder
+        }
+    }
+
+    /// Every change to the folder table, as a fresh list (the tree is small).
+    public func observeFolders() -> AsyncStream<[Folder]> {
+        stream(ValueObservation.tracking { db in try FolderRecord.fetchAll(db).map(\.folder) })
+    }
+
+    // MARK: Sync cursors
+
+    public func cursor(scope: String) throws -> SyncCursor? {
+        try writer.read { db in try SyncCursor.load(db, scope: scope) }
+    }
+
+    // MARK: Messages
+
+    /// Applies one page of a folder's message delta together with its cursor. Upserts are
+    /// idempotent, so replays and duplicates are harmless; a message that arrives with an ID the
+    /// cache already holds in another folder was moved, and keeps its row (and body).
+    /// Removals apply only to rows still in this folder: a message moved elsewhere whose
+    /// destination was synced first must not be deleted by the source folder's `@removed`.
+    public func applyMessagePage(folderID: FolderID, changes: [EnvelopeChange], removed: [MessageID],
+                                 cursor: SyncCursor?) throws {
+        try writer.write { db in
+            let insert = try db.cachedStatement(sql: Schema.upsertMessageSQL)
+            for change in changes {
+                if let existing = try MessageRecord.fetchOne(db, key: change.id.rawValue) {
+                    var merged = existing.summary
+                    change.apply(to: &merged)
+                    merged.folderID = folderID
+                    try insert.execute(arguments: MessageRecord.arguments(merged))
+                } else {
+                    try insert.execute(arguments: MessageRecord.arguments(change.newSummary(folderID: folderID)))
+                }
+            }
+            for id in removed {
+                try db.execute(sql: "DELETE FROM message WHERE id = ? AND folderId = ?", arguments: [id.rawValue, folderID.rawValue])
+            }
+            if let cursor { try cursor.save(db, scope: SyncCursor.messageScope(folderID)) }
+        }
+    }
+
+    public func message(_ id: MessageID) throws -> MessageSummary? {
+        try writer.read { db in try MessageRecord.fetchOne(db, key: id.rawValue)?.summary }
+    }
+
+    public func messageCount(in query: MessageQuery) throws -> Int {
+        try writer.read { db in try Self.count(db, query) }
+    }
+
+    /// The rows of a window: `limit` messages starting at `anchor` (inclusive) in list order,
+    /// or from the top when `anchor` is nil. Keyset paging, so the cost does not depend on how
+    /// deep in the folder the window is, and new mail arriving above keeps the window on the
+    /// same messages.
+    public func window(_ query: MessageQuery, from anchor: MessageSortKey?, limit: Int) throws -> MessageWindow {
+        try writer.read { db in try Self.window(db, query, from: anchor, limit: limit) }
+    }
+
+    /// Up to `limit` rows just above `key` (newer), returned in list order.
+    public func rows(_ query: MessageQuery, before key: MessageSortKey, limit: Int) throws -> [MessageSummary] {
+        try writer.read { db in
+            let (filter, args) = query.whereClause
+            let rows = try MessageRecord.fetchAll(db, sql: """
+                SELECT * FROM message WHERE \(filter) AND (receivedAt > ? OR (receivedAt = ? AND id > ?))
+                ORDER BY receivedAt ASC, id ASC LIMIT ?
+                """, arguments: args + [key.receivedAt, key.receivedAt, key.id.rawValue, limit])
+            return rows.reversed().map(\.summary)
+        }
+    }
+
+    /// The sort key of the row at `offset` in list order (for jumps such as G), or nil past the end.
+    public func key(_ query: MessageQuery, atOffset offset: Int) throws -> MessageSortKey? {
+        try writer.read { db in
+            let (filter, args) = query.whereClause
+            let row = try Row.fetchOne(db, sql: """
+                SELECT receivedAt, id FROM message WHERE \(filter)
+                ORDER BY receivedAt DESC, id DESC LIMIT 1 OFFSET ?
+                """, arguments: args + [max(0, offset)])
+            return row.map { MessageSortKey(receivedAt: $0[0], id: MessageID($0[1])) }
+        }
+    }
+
+    /// Re-delivers the window whenever a write touches the messages it shows (or its count).
+    public func observeWindow(_ query: MessageQuery, from anchor: MessageSortKey?, limit: Int) -> AsyncStream<MessageWindow> {
+        stream(ValueObservation.tracking { db in try Self.window(db, query, from: anchor, limit: limit) }.removeDuplicates())
+    }
+
+    static func count(_ db: Database, _ query: MessageQuery) throws -> Int {
+        let (filter, args) = query.whereClause
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message WHERE \(filter)", arguments: args) ?? 0
+    }
+
+    static func window(_ db: Database, _ query: MessageQuery, from anchor: MessageSortKey?, limit: Int) throws -> MessageWindow {
+        let (filter, args) = query.whereClause
+        let total = try count(db, query)
+        guard let anchor else {
+            let rows = try MessageRecord.fetchAll(db, sql: """
+                SELECT * FROM message WHERE \(filter) ORDER BY receivedAt DESC, id DESC LIMIT ?
+                """, arguments: args + [limit])
+            return MessageWindow(rows: rows.map(\.summary), startIndex: 0, total: total)
+        }
+        let above = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM message WHERE \(filter) AND (receivedAt > ? OR (receivedAt = ? AND id > ?))
+            """, arguments: args + [anchor.receivedAt, anchor.receivedAt, anchor.id.rawValue]) ?? 0
+        let rows = try MessageRecord.fetchAll(db, sql: """
+            SELECT * FROM message WHERE \(filter) AND (receivedAt < ? OR (receivedAt = ? AND id <= ?))
+            ORDER BY receivedAt DESC, id DESC LIMIT ?
+            """, arguments: args + [anchor.receivedAt, anchor.receivedAt, anchor.id.rawValue, limit])
+        return MessageWindow(rows: rows.map(\.summary), startIndex: above, total: total)
+    }
+
+    // MARK: Bodies
+
+    public func content(for id: MessageID) throws -> MessageContent? {
+        try writer.read { db in try ContentRecord.fetchOne(db, key: id.rawValue)?.content }
+    }
+
+    public func storeContent(_ content: MessageContent) throws {
+        try writer.write { db in
+            // A body for a message that vanished meanwhile is dropped by the foreign key.
+            guard try MessageRecord.exists(db, key: content.messageID.rawValue) else { return }
+            try ContentRecord(content).upsert(db)
+        }
+    }
+
+    // MARK: Observation plumbing
+
+    /// Bridges a GRDB observation to an AsyncStream so the layers above never import GRDB.
+    /// Only the newest value matters to a screen, so older undelivered values are dropped.
+    private func stream<Reducer: ValueReducer>(_ observation: ValueObservation<Reducer>) -> AsyncStream<Reducer.Value>
+    where Reducer.Value: Sendable {
+        AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let cancellable = observation.start(in: writer, scheduling: .async(onQueue: .global(qos: .userInitiated)),
+                                                onError: { _ in continuation.finish() },
+                                                onChange: { continuation.yield($0) })
+            continuation.onTermination = { _ in cancellable.cancel() }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+import MailCore
+
+/// The cache schema and its migrations. The cache is rebuildable from the server, but a
+/// migration keeps a user's synced mailbox across upgrades instead of refetching 100,000 messages.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE folder (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    parentId TEXT,
+                    displayName TEXT NOT NULL,
+                    wellKnown TEXT,
+                    unreadCount INTEGER NOT NULL DEFAULT 0,
+                    totalCount INTEGER NOT NULL DEFAULT 0,
+                    childFolderCount INTEGER NOT NULL DEFAULT 0,
+                    isHidden INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE message (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    folderId TEXT NOT NULL,
+                    conversationId TEXT,
+                    subject TEXT NOT NULL,
+                    fromName TEXT,
+                    fromAddress TEXT,
+                    receivedAt DOUBLE NOT NULL,
+                    isRead INTEGER NOT NULL,
+                    flag TEXT NOT NULL,
+                    hasAttachments INTEGER NOT NULL,
+                    importance TEXT NOT NULL,
+                    classification TEXT NOT NULL,
+                    isMentioned INTEGER NOT NULL,
+                    categories TEXT,
+                    bodyPreview TEXT NOT NULL
+                );
+                -- The list window: folder, Focused/Other tab, newest first. Both orders are covered.
+                CREATE INDEX message_by_tab ON message(folderId, classification, receivedAt, id);
+                CREATE INDEX message_by_folder ON message(folderId, receivedAt, id);
+                CREATE TABLE messageContent (
+                    messageId TEXT PRIMARY KEY NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+                    format TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    toRecipients TEXT NOT NULL,
+                    ccRecipients TEXT NOT NULL,
+                    fetchedAt DOUBLE NOT NULL
+                );
+                CREATE TABLE syncCursor (
+                    scope TEXT PRIMARY KEY NOT NULL,
+                    link TEXT NOT NULL,
+                    roundComplete INTEGER NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    static let upsertMessageSQL = """
+        INSERT INTO message (id, folderId, conversationId, subject, fromName, fromAddress, receivedAt, isRead, flag,
+                             hasAttachments, importance, classification, isMentioned, categories, bodyPreview)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET
+            folderId = excluded.folderId, conversationId = excluded.conversationId, subject = excluded.subject,
+            fromName = excluded.fromName, fromAddress = excluded.fromAddress, receivedAt = excluded.receivedAt,
+            isRead = excluded.isRead, flag = excluded.flag, hasAttachments = excluded.hasAttachments,
+            importance = excluded.importance, classification = excluded.classification,
+            isMentioned = excluded.isMentioned, categories = excluded.categories, bodyPreview = excluded.bodyPreview
+        """
+}
+
+struct FolderRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "folder"
+    var id: String
+    var parentId: String?
+    var displayName: String
+    var wellKnown: String?
+    var unreadCount: Int
+    var totalCount: Int
+    var childFolderCount: Int
+    var isHidden: Bool
+
+    init(_ folder: Folder) {
+        id = folder.id.rawValue
+        parentId = folder.parentID?.rawValue
+        displayName = folder.displayName
+        wellKnown = folder.wellKnown?.rawValue
+        unreadCount = folder.unreadCount
+        totalCount = folder.totalCount
+        childFolderCount = folder.childFolderCount
+        isHidden = folder.isHidden
+    }
+
+    /// Keeps the well-known mapping the sync recorded: a folder delta page does not carry it.
+    func upsert(_ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO folder (id, parentId, displayName, wellKnown, unreadCount, totalCount, childFolderCount, isHidden)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET parentId = excluded.parentId, displayName = excluded.displayName,
+                wellKnown = COALESCE(excluded.wellKnown, folder.wellKnown), unreadCount = excluded.unreadCount,
+                totalCount = excluded.totalCount, childFolderCount = excluded.childFolderCount, isHidden = excluded.isHidden
+            """, arguments: [id, parentId, displayName, wellKnown, unreadCount, totalCount, childFolderCount, isHidden])
+    }
+
+    var folder: Folder {
+        Folder(id: FolderID(id), parentID: parentId.map(FolderID.init), displayName: displayName,
+               wellKnown: wellKnown.flatMap(WellKnownFolder.init(rawValue:)), unreadCount: unreadCount,
+               totalCount: totalCount, childFolderCount: childFolderCount, isHidden: isHidden)
+    }
+}
+
+struct MessageRecord: FetchableRecord, TableRecord {
+    static let databaseTableName = "message"
+    var summary: MessageSummary
+
+    init(row: Row) throws {
+        let fromAddress: String? = row["fromAddress"]
+        let fromName: String? = row["fromName"]
+        let categories: String? = row["categories"]
+        summary = MessageSummary(
+            id: MessageID(row["id"]),
+            folderID: FolderID(row["folderId"]),
+            conversationID: row["conversationId"],
+            subject: row["subject"],
+            from: (fromAddress != nil || fromName != nil) ? EmailAddress(name: fromName ?? "", address: fromAddress ?? "") : nil,
+            receivedAt: Date(timeIntervalSince1970: row["receivedAt"]),
+            isRead: row["isRead"],
+            flag: FlagStatus(rawValue: row["flag"]) ?? .notFlagged,
+            hasAttachments: row["hasAttachments"],
+            importance: Importance(rawValue: row["importance"]) ?? .normal,
+            inferenceClassification: InboxTab(rawValue: row["classification"]) ?? .focused,
+            isMentioned: row["isMentioned"],
+            categories: categories.map { $0.split(separator: "\u{1F}").map(String.init) } ?? [],
+            bodyPreview: row["bodyPreview"])
+    }
+
+    static func arguments(_ m: MessageSummary) -> StatementArguments {
+        // Categories are joined with the ASCII unit separator: compact, and never part of a category name
+        // once sanitised.
+        [m.id.rawValue, m.folderID.rawValue, m.conversationID, m.subject, m.from?.name, m.from?.address,
+         m.receivedAt.timeIntervalSince1970, m.isRead, m.flag.rawValue, m.hasAttachments, m.importance.rawValue,
+         m.inferenceClassification.rawValue, m.isMentioned,
+         m.categories.isEmpty ? nil : m.categories.joined(separator: "\u{1F}"), m.bodyPreview]
+    }
+}
+
+struct ContentRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "messageContent"
+    var messageId: String
+    var format: String
+    var body: String
+    var toRecipients: String
+    var ccRecipients: String
+    var fetchedAt: Double
+
+    init(_ content: MessageContent) {
+        messageId = content.messageID.rawValue
+        format = content.format.rawValue
+        body = content.body
+        toRecipients = Self.encode(content.toRecipients)
+        ccRecipients = Self.encode(content.ccRecipients)
+        fetchedAt = Date().timeIntervalSince1970
+    }
+
+    var content: MessageContent {
+        MessageContent(messageID: MessageID(messageId), format: MessageContent.Format(rawValue: format) ?? .text,
+                       body: body, toRecipients: Self.decode(toRecipients), ccRecipients: Self.decode(ccRecipients))
+    }
+
+    static func encode(_ list: [EmailAddress]) -> String {
+        (try? String(decoding: JSONEncoder().encode(list), as: UTF8.self)) ?? "[]"
+    }
+
+    static func decode(_ text: String) -> [EmailAddress] {
+        (try? JSONDecoder().decode([EmailAddress].self, from: Data(text.utf8))) ?? []
+    }
+}

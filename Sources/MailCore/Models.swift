@@ -1,0 +1,198 @@
+import Foundation
+
+/// A message's identity in the cache: Graph's *immutable* ID (we always send
+/// `Prefer: IdType="ImmutableId"`). IDs are case-sensitive opaque strings.
+public struct MessageID: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+}
+
+/// A folder's Graph ID. Folder IDs are stable across moves (containers need no immutable IDs).
+public struct FolderID: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+}
+
+public struct EmailAddress: Hashable, Sendable, Codable {
+    public var name: String
+    public var address: String
+    public init(name: String, address: String) {
+        self.name = name
+        self.address = address
+    }
+
+    /// What a list column shows: the name, or the address when there is no name.
+    public var displayName: String { name.isEmpty ? address : name }
+}
+
+public enum Importance: String, Sendable, Codable, CaseIterable {
+    case low, normal, high
+}
+
+public enum FlagStatus: String, Sendable, Codable, CaseIterable {
+    case notFlagged, flagged, complete
+}
+
+/// Focused Inbox classification (`inferenceClassification`).
+public enum InboxTab: String, Sendable, Codable, CaseIterable {
+    case focused, other
+
+    public var title: String { self == .focused ? "Focused" : "Other" }
+    public var toggled: InboxTab { self == .focused ? .other : .focused }
+}
+
+/// Graph's well-known folder names that Otter gives special treatment (order, icons).
+public enum WellKnownFolder: String, Sendable, Codable, CaseIterable {
+    case inbox, drafts, sentitems, deleteditems, junkemail, archive, outbox
+
+    /// Well-known folders come first in the tree, in the order Outlook shows them.
+    public var sortRank: Int { Self.allCases.firstIndex(of: self)! }
+
+    /// Graph does not return `wellKnownName` in v1.0, so the sync recognises the folders by
+    /// asking for each well-known name once and remembering the ID it maps to.
+    public static let displayOrder: [WellKnownFolder] = allCases
+}
+
+public struct Folder: Hashable, Sendable, Identifiable {
+    public var id: FolderID
+    public var parentID: FolderID?
+    public var displayName: String
+    public var wellKnown: WellKnownFolder?
+    public var unreadCount: Int
+    public var totalCount: Int
+    public var childFolderCount: Int
+    public var isHidden: Bool
+
+    public init(id: FolderID, parentID: FolderID?, displayName: String, wellKnown: WellKnownFolder? = nil,
+                unreadCount: Int = 0, totalCount: Int = 0, childFolderCount: Int = 0, isHidden: Bool = false) {
+        self.id = id
+        self.parentID = parentID
+        self.displayName = displayName
+        self.wellKnown = wellKnown
+        self.unreadCount = unreadCount
+        self.totalCount = totalCount
+        self.childFolderCount = childFolderCount
+        self.isHidden = isHidden
+    }
+}
+
+/// A message envelope: what the list shows. Bodies live apart (`MessageContent`).
+public struct MessageSummary: Hashable, Sendable, Identifiable {
+    public var id: MessageID
+    public var folderID: FolderID
+    public var conversationID: String?
+    public var subject: String
+    public var from: EmailAddress?
+    public var receivedAt: Date
+    public var isRead: Bool
+    public var flag: FlagStatus
+    public var hasAttachments: Bool
+    public var importance: Importance
+    public var inferenceClassification: InboxTab
+    public var isMentioned: Bool
+    public var categories: [String]
+    public var bodyPreview: String
+
+    public init(id: MessageID, folderID: FolderID, conversationID: String? = nil, subject: String,
+                from: EmailAddress?, receivedAt: Date, isRead: Bool = false, flag: FlagStatus = .notFlagged,
+                hasAttachments: Bool = false, importance: Importance = .normal,
+                inferenceClassification: InboxTab = .focused, isMentioned: Bool = false,
+                categories: [String] = [], bodyPreview: String = "") {
+        self.id = id
+        self.folderID = folderID
+        self.conversationID = conversationID
+        self.subject = subject
+        self.from = from
+        self.receivedAt = receivedAt
+        self.isRead = isRead
+        self.flag = flag
+        self.hasAttachments = hasAttachments
+        self.importance = importance
+        self.inferenceClassification = inferenceClassification
+        self.isMentioned = isMentioned
+        self.categories = categories
+        self.bodyPreview = bodyPreview
+    }
+}
+
+/// The parts of a message the reader needs beyond the envelope, fetched on demand.
+public struct MessageContent: Hashable, Sendable {
+    public enum Format: String, Sendable, Codable { case text, html }
+
+    public var messageID: MessageID
+    public var format: Format
+    public var body: String
+    public var toRecipients: [EmailAddress]
+    public var ccRecipients: [EmailAddress]
+
+    public init(messageID: MessageID, format: Format, body: String,
+                toRecipients: [EmailAddress] = [], ccRecipients: [EmailAddress] = []) {
+        self.messageID = messageID
+        self.format = format
+        self.body = body
+        self.toRecipients = toRecipients
+        self.ccRecipients = ccRecipients
+    }
+
+    /// The body as readable text, whatever format the server sent.
+    public var plainText: String {
+        format == .html ? HTMLText.plainText(fromHTML: body) : body
+    }
+}
+
+/// What the sync engine is doing, for the status line.
+public enum SyncActivity: Hashable, Sendable {
+    case idle(lastSync: Date?)
+    case syncingFolders
+    case syncingMessages(folder: String, messages: Int)
+    case failed(message: String)
+
+    public var isBusy: Bool {
+        switch self {
+        case .syncingFolders, .syncingMessages: true
+        case .idle, .failed: false
+        }
+    }
+}
+
+/// Which messages a list shows: a folder, and for the Inbox one Focused/Other tab.
+public struct MessageQuery: Hashable, Sendable {
+    public var folderID: FolderID
+    public var tab: InboxTab?
+
+    public init(folderID: FolderID, tab: InboxTab? = nil) {
+        self.folderID = folderID
+        self.tab = tab
+    }
+}
+
+/// A message's position in list order (newest first, ties broken by ID so the order is total).
+public struct MessageSortKey: Hashable, Sendable {
+    public var receivedAt: Double
+    public var id: MessageID
+
+    public init(receivedAt: Double, id: MessageID) {
+        self.receivedAt = receivedAt
+        self.id = id
+    }
+
+    public init(_ summary: MessageSummary) {
+        self.init(receivedAt: summary.receivedAt.timeIntervalSince1970, id: summary.id)
+    }
+}
+
+/// A slice of a list: `rows` start at absolute position `startIndex` of `total`.
+public struct MessageWindow: Hashable, Sendable {
+    public var rows: [MessageSummary]
+    public var startIndex: Int
+    public var total: Int
+
+    public init(rows: [MessageSummary], startIndex: Int, total: Int) {
+        self.rows = rows
+        self.startIndex = startIndex
+        self.total = total
+    }
+}
+

@@ -1,0 +1,177 @@
+import Foundation
+import GraphAPI
+import Logging
+import MailCache
+import MailCore
+
+/// The cached Graph service: keeps the cache current by delta sync and fetches bodies on
+/// demand. It is the only layer that sees both Graph and the cache; everything above reads
+/// the cache through it and never waits on the network to draw.
+public actor MailService {
+    public nonisolated let cache: MailCache
+    private let graph: GraphClient
+    private let logger: Logger
+    private let activityContinuation: AsyncStream<SyncActivity>.Continuation
+    /// The sync engine's state, for the status line. Only the newest value matters.
+    public nonisolated let activity: AsyncStream<SyncActivity>
+    private var inFlightBodies: [MessageID: Task<MessageContent, Error>] = [:]
+    private var priorityFolders: [FolderID] = []
+    private var lastSync: Date?
+
+    public init(graph: GraphClient, cache: MailCache, logger: Logger = Logger(label: "otter.service")) {
+        self.graph = graph
+        self.cache = cache
+        self.logger = logger
+        (activity, activityContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    // MARK: Sync
+
+    /// One sync round over the whole mailbox: the folder hierarchy, then every folder's
+    /// messages, the Inbox and any folder the user is looking at first.
+    public func syncAll() async throws {
+        do {
+            try await syncFolders()
+            var remaining = try orderedFoldersForSync()
+            while !remaining.isEmpty {
+                // Checked before each folder, so a folder the user opens mid-round goes next.
+                let next = priorityFolders.first(where: remaining.contains) ?? remaining[0]
+                remaining.removeAll { $0 == next }
+                priorityFolders.removeAll { $0 == next }
+                try await syncMessages(in: next)
+            }
+            lastSync = Date()
+            report(.idle(lastSync: lastSync))
+        } catch {
+            report(.failed(message: TextSanitizer.oneLine(String(describing: error))))
+            throw error
+        }
+    }
+
+    /// Asks the running round to take this folder next (the folder on screen).
+    public func prioritize(_ folderID: FolderID) {
+        priorityFolders.removeAll { $0 == folderID }
+        priorityFolders.insert(folderID, at: 0)
+    }
+
+    /// The folder hierarchy by folder delta, continuing an interrupted round from its nextLink.
+    public func syncFolders() async throws {
+        report(.syncingFolders)
+        var link = try cache.cursor(scope: SyncCursor.folderScope)?.link
+        while true {
+            let page = try await graph.folderDelta(link: link)
+            let upserts = page.value.compactMap(GraphMapping.folder)
+            let removed = page.value.filter { $0.removed != nil }.compactMap { $0.id.map(FolderID.init) }
+            let next = page.nextLink ?? page.deltaLink
+            let cursor = next.map { SyncCursor(link: $0, roundComplete: page.nextLink == nil) }
+            try cache.applyFolderPage(upserts: upserts, removed: removed, cursor: cursor)
+            guard let nextLink = page.nextLink else { break }
+            link = nextLink
+        }
+        try await resolveWellKnownFolders()
+    }
+
+    /// Graph v1.0 folders do not say which well-known folder they are; ask once per name.
+    private func resolveWellKnownFolders() async throws {
+        for wellKnown in WellKnownFolder.allCases where try cache.folder(wellKnown: wellKnown) == nil {
+            do {
+                let folder = try await graph.mailFolder(wellKnown.rawValue)
+                if let id = folder.id { try cache.setWellKnown(wellKnown, folderID: FolderID(id)) }
+            } catch let error as GraphError where error.isNotFound {
+                continue   // not every mailbox has every well-known folder (Archive, Outbox)
+            }
+        }
+    }
+
+    /// One folder's message delta: a complete round from the stored deltaLink (or from scratch),
+    /// continuing an interrupted round from its nextLink. A reset by the server restarts the
+    /// round for this folder only.
+    public func syncMessages(in folderID: FolderID) async throws {
+        let name = (try? cache.folders().first { $0.id == folderID }?.displayName) ?? folderID.rawValue
+        var link = try cache.cursor(scope: SyncCursor.messageScope(folderID))?.link
+        var seen = 0
+        report(.syncingMessages(folder: TextSanitizer.oneLine(name), messages: 0))
+        while true {
+            let page: GraphPage<GraphMessage>
+            do {
+                page = try await graph.messageDelta(folderID: folderID.rawValue, link: link, select: GraphMapping.envelopeSelect)
+            } catch let error as GraphError where error.requiresDeltaReset && link != nil {
+                logger.notice("delta token for a folder expired; resyncing that folder")
+                link = nil
+                continue
+            }
+            let changes = page.value.compactMap(GraphMapping.envelope)
+            let removed = page.value.filter { $0.removed != nil }.compactMap { $0.id.map(MessageID.init) }
+            let next = page.nextLink ?? page.deltaLink
+            let cursor = next.map { SyncCursor(link: $0, roundComplete: page.nextLink == nil) }
+            try cache.applyMessagePage(folderID: folderID, changes: changes, removed: removed, cursor: cursor)
+            seen += page.value.count
+            report(.syncingMessages(folder: TextSanitizer.oneLine(name), messages: seen))
+            guard let nextLink = page.nextLink else { break }
+            link = nextLink
+        }
+    }
+
+    private func orderedFoldersForSync() throws -> [FolderID] {
+        let folders = try cache.folders()
+        let rank: (Folder) -> Int = { $0.wellKnown?.sortRank ?? WellKnownFolder.allCases.count }
+        return folders.sorted { (rank($0), $0.displayName) < (rank($1), $1.displayName) }.map(\.id)
+    }
+
+    private func report(_ activity: SyncActivity) {
+        activityContinuation.yield(activity)
+    }
+
+    // MARK: Bodies
+
+    /// The body and recipients of a message: from the cache, else fetched once as text
+    /// (concurrent requests for the same message share one fetch) and cached.
+    public func content(for id: MessageID) async throws -> MessageContent {
+        if let cached = try cache.content(for: id) { return cached }
+        if let running = inFlightBodies[id] { return try await running.value }
+        let graph = self.graph
+        let cache = self.cache
+        let task = Task<MessageContent, Error> {
+            let message = try await graph.message(id: id.rawValue, select: GraphMapping.contentSelect, bodyFormat: .text)
+            let content = GraphMapping.content(message, id: id)
+            try cache.storeContent(content)
+            return content
+        }
+        inFlightBodies[id] = task
+        defer { inFlightBodies[id] = nil }
+        return try await task.value
+    }
+
+    /// Fetches bodies ahead of the reader (the next few messages), ignoring failures: the
+    /// reader fetches again on demand and shows the error then.
+    public func prefetch(_ ids: [MessageID]) async {
+        for id in ids where (try? cache.content(for: id)) == nil {
+            _ = try? await content(for: id)
+        }
+    }
+}
+
+// MARK: Reading the cache
+
+/// What the view models read. They see values only; the cache and its observations stay
+/// behind the service.
+extension MailService {
+    public nonisolated func folders() throws -> [Folder] { try cache.folders() }
+    public nonisolated func observeFolders() -> AsyncStream<[Folder]> { cache.observeFolders() }
+    public nonisolated func window(_ query: MessageQuery, from anchor: MessageSortKey?, limit: Int) throws -> MessageWindow {
+        try cache.window(query, from: anchor, limit: limit)
+    }
+    public nonisolated func observeWindow(_ query: MessageQuery, from anchor: MessageSortKey?, limit: Int) -> AsyncStream<MessageWindow> {
+        cache.observeWindow(query, from: anchor, limit: limit)
+    }
+    public nonisolated func rows(_ query: MessageQuery, before key: MessageSortKey, limit: Int) throws -> [MessageSummary] {
+        try cache.rows(query, before: key, limit: limit)
+    }
+    public nonisolated func key(_ query: MessageQuery, atOffset offset: Int) throws -> MessageSortKey? {
+        try cache.key(query, atOffset: offset)
+    }
+}
+
+extension MailService {
+    public nonisolated func message(_ id: MessageID) throws -> MessageSummary? { try cache.message(id) }
+}
