@@ -42,7 +42,10 @@ let package = Package(
         // Actor view models: intents in, immutable snapshots out.
         .target(name: "ViewModels", dependencies: ["MailCore", "MailService"]),
         // @MainActor panes, layout, keymap, themes.
-        .target(name: "UI", dependencies: ["Terminal", "ViewModels", "MailCore"]),
+        .target(name: "UI", dependencies: ["Terminal", "ViewModels", "MailCore"],
+                // The shipped keymaps.conf and themes/ (symlinked here) are compiled in as the defaults.
+                resources: [.embedInCode("Defaults/keymaps.conf"), .embedInCode("Defaults/default.conf"),
+                            .embedInCode("Defaults/monochrome.conf")]),
         // A Graph-compatible server over an in-memory mailbox.
         .target(name: "GraphEmulator", dependencies: [
             "MailCore",
@@ -59,11 +62,14 @@ let package = Package(
         // Unit tests, one target per module, plus end-to-end tests of the real binary in a pty.
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
-        .testTarget(name: "GraphAPITests", dependencies: ["GraphAPI", "GraphEmulator", "MailCore"]),
+        .testTarget(name: "GraphAPITests", dependencies: ["GraphAPI", "GraphEmulator", "MailCore"],
+                    // Microsoft's documented example bodies (../shared/graph-samples), quirks included.
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "MailCacheTests", dependencies: ["MailCache", "MailCore"]),
         .testTarget(name: "MailServiceTests", dependencies: ["MailService", "MailCache", "GraphAPI", "GraphEmulator", "MailCore"]),
         .testTarget(name: "ViewModelsTests", dependencies: ["ViewModels", "MailService", "MailCache", "GraphAPI", "GraphEmulator", "MailCore"]),
-        .testTarget(name: "UITests", dependencies: ["UI", "ViewModels", "Terminal", "MailCore"]),
+        .testTarget(name: "UITests", dependencies: ["UI", "ViewModels", "Terminal", "MailCore"],
+                    resources: [.copy("Goldens")]),
         .testTarget(name: "GraphEmulatorTests", dependencies: ["GraphEmulator", "MailCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraphEmulator", "MailCore"]),

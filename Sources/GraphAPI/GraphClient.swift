@@ -183,7 +183,8 @@ public final class GraphClient: Sendable {
         return GraphResponse(status: status, headers: response.headers, body: data)
     }
 
-    static func error(status: Int, headers: HTTPHeaders, body: Data) -> GraphError {
+    /// Builds the typed error for a failed response (public for tests and tools that read recordings).
+    public static func error(status: Int, headers: HTTPHeaders, body: Data) -> GraphError {
         let retryAfter = headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0) }
         let requestID = headers.first(name: "request-id")
         if let envelope = try? JSONDecoder().decode(GraphErrorEnvelope.self, from: body) {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 /// Everything that can go wrong talking to Graph, in terms the service layer can act on.
 /// Messages from the server are untrusted: callers sanitise before display.
@@ -50,6 +51,13 @@ public enum GraphError: Error, Sendable, CustomStringConvertible {
         case .transport(let reason): return "network error: \(reason)"
         case .authentication(let reason): return "sign-in failed: \(reason)"
         }
+    }
+}
+
+extension GraphError {
+    /// The typed error for a failed response body with no interesting headers.
+    public static func fromResponse(status: Int, body: Data) -> GraphError {
+        GraphClient.error(status: status, headers: [:], body: body)
     }
 }
 

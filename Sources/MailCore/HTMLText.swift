@@ -97,7 +97,7 @@ public enum HTMLText {
                 if isClosing { _ = listStack.popLast() } else { listStack.append(name == "ol" ? 1 : nil) }
             case "li":
                 guard !isClosing else { return }
-                newline()
+                if !atLineStart { newline() }
                 let indent = String(repeating: "  ", count: max(0, listStack.count - 1))
                 if let last = listStack.last, let n = last {
                     emitRaw("\(indent)\(n). ")
@@ -152,7 +152,8 @@ public enum HTMLText {
                 let digits = name.dropFirst()
                 let value = digits.lowercased().hasPrefix("x")
                     ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits, radix: 10)
-                guard let v = value, let scalar = Unicode.Scalar(v) else { return ("\u{FFFD}", j + 1) }
+                guard let v = value else { return nil }   // not a number: keep the text as written
+                guard let scalar = Unicode.Scalar(v), v != 0 else { return ("\u{FFFD}", j + 1) }
                 return (String(scalar), j + 1)
             }
             let named: [String: String] = [

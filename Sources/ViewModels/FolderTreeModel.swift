@@ -12,6 +12,18 @@ public struct FolderRow: Hashable, Sendable {
     public var hasChildren: Bool
     public var isExpanded: Bool
     public var wellKnown: WellKnownFolder?
+
+    public init(id: FolderID, name: String, depth: Int, unreadCount: Int, totalCount: Int, hasChildren: Bool,
+                isExpanded: Bool, wellKnown: WellKnownFolder?) {
+        self.id = id
+        self.name = name
+        self.depth = depth
+        self.unreadCount = unreadCount
+        self.totalCount = totalCount
+        self.hasChildren = hasChildren
+        self.isExpanded = isExpanded
+        self.wellKnown = wellKnown
+    }
 }
 
 public struct FolderTreeSnapshot: Hashable, Sendable {

@@ -52,8 +52,9 @@ public actor ReaderModel {
 
     public var snapshot: ReaderSnapshot { current }
 
-    /// Shows a message; `upcoming` are the next ones in the list, fetched ahead.
-    public func show(_ id: MessageID?, upcoming: [MessageID] = []) async {
+    /// Shows a message; `upcoming` are the next ones in the list, fetched ahead. Returns at once:
+    /// the header is published now, the body when it arrives.
+    public func show(_ id: MessageID?, upcoming: [MessageID] = []) {
         guard let id else {
             wanted = nil
             current = ReaderSnapshot()
@@ -66,6 +67,10 @@ public actor ReaderModel {
         wanted = (id, upcoming)
         guard !isFetching else { return }
         isFetching = true
+        Task { await self.fetchWanted() }
+    }
+
+    private func fetchWanted() async {
         while let next = wanted {
             wanted = nil
             await load(next.id)
