@@ -70,6 +70,12 @@ public enum TextSanitizer {
             case 0x200B, 0x2060, 0xFEFF, 0x00AD:
                 // Zero-width space, word joiner, BOM, soft hyphen: invisible, used to hide text.
                 continue
+            case 0x200D, 0xFE0F:
+                // ZWJ and emoji presentation selector: terminals disagree with wcwidth about how
+                // wide such sequences are (👨‍👩‍👧 is 6 columns to wcwidth, 2 to most terminals),
+                // which shifts every column after them. Without them each emoji stands alone
+                // at the width ncurses and the terminal both expect.
+                continue
             case 0xFFF9...0xFFFB, 0xE0000...0xE007F:
                 // Interlinear annotation controls and tag characters: invisible payload carriers.
                 continue

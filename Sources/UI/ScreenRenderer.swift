@@ -147,8 +147,8 @@ public final class ScreenRenderer {
             let count = folder.unreadCount > 0 ? " \(folder.unreadCount.formatted())" : ""
             let countWidth = DisplayWidth.of(count)
             let nameWidth = max(0, rect.width - countWidth - 1)
-            grid.put(" \(indent)\(marker)\(folder.name)", row: r, column: rect.column, style: style,
-                     maxWidth: nameWidth)
+            grid.put(DisplayWidth.truncate(" \(indent)\(marker)\(folder.name)", toWidth: nameWidth), row: r,
+                     column: rect.column, style: style, maxWidth: nameWidth)
             if countWidth > 0, countWidth < rect.width {
                 var countStyle = theme.style("folder.count", selected: isSelected, focused: focused)
                 if isSelected { countStyle.background = style.background; countStyle.attributes.formUnion(style.attributes) }

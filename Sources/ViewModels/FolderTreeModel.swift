@@ -47,6 +47,9 @@ public actor FolderTreeModel {
     private var folders: [Folder] = []
     private var collapsed: Set<FolderID> = []
     private var selectedID: FolderID?
+    /// Until the user picks a folder, the selection follows the Inbox, which the first sync
+    /// pages may not have identified yet.
+    private var userHasChosen = false
     private var rows: [FolderRow] = []
     private var observation: Task<Void, Never>?
 
@@ -76,8 +79,9 @@ public actor FolderTreeModel {
     func update(_ folders: [Folder]) {
         self.folders = folders
         rebuild()
-        if selectedID == nil || !rows.contains(where: { $0.id == selectedID }) {
-            selectedID = rows.first { $0.wellKnown == .inbox }?.id ?? rows.first?.id
+        if !userHasChosen || !rows.contains(where: { $0.id == selectedID }) {
+            selectedID = rows.first { $0.wellKnown == .inbox }?.id ?? selectedID ?? rows.first?.id
+            if !rows.contains(where: { $0.id == selectedID }) { selectedID = rows.first?.id }
         }
         publisher.publish(snapshot)
     }
@@ -86,6 +90,7 @@ public actor FolderTreeModel {
         guard !rows.isEmpty else { return }
         let current = snapshot.selectedIndex ?? 0
         selectedID = rows[min(max(0, current + delta), rows.count - 1)].id
+        userHasChosen = true
         publisher.publish(snapshot)
     }
 
@@ -95,6 +100,7 @@ public actor FolderTreeModel {
     public func select(wellKnown: WellKnownFolder) {
         guard let row = rows.first(where: { $0.wellKnown == wellKnown }) else { return }
         selectedID = row.id
+        userHasChosen = true
         publisher.publish(snapshot)
     }
 

@@ -148,9 +148,14 @@ public actor MessageListModel {
         anchor = nil
         buffer = MessageWindow(rows: [], startIndex: 0, total: 0)
         load(anchor: nil)
+        // Published now: the observation only reports changes, and a synced folder may not change.
+        refresh()
     }
 
     private func select(_ index: Int) {
+        // A deliberate move: the selection must not be pulled back to the previous message
+        // when the window is re-anchored below.
+        selectedID = nil
         selectedIndex = min(max(0, index), max(0, buffer.total - 1))
         if selectedIndex < topIndex { topIndex = selectedIndex }
         if selectedIndex >= topIndex + height { topIndex = selectedIndex - height + 1 }

@@ -42,6 +42,10 @@ import Testing
         #expect(TextSanitizer.oneLine(normal) == normal)
     }
 
+    @Test func emojiSequencesWhoseWidthTerminalsDisputeAreSplit() {
+        #expect(TextSanitizer.oneLine("family 👨\u{200D}👩\u{200D}👧 love ❤\u{FE0F}") == "family 👨👩👧 love ❤")
+    }
+
     @Test func hugeInputIsHandledLinearly() {
         let big = String(repeating: "x", count: 1_000_000)
         #expect(TextSanitizer.multiline(big).count == 1_000_000)
