@@ -104,9 +104,10 @@ public final class GraphClient: Sendable {
     /// One page of a folder's messages (newest first), optionally filtered (`inferenceClassification eq 'other'`).
     public func listMessages(folderID: String, select: [String], filter: String? = nil, top: Int = 50,
                              link: String? = nil) async throws -> GraphPage<GraphMessage> {
-        var query = [("$select", select.joined(separator: ",")), ("$top", String(top)),
-                     ("$orderby", "receivedDateTime desc")]
-        if let filter { query.append(("$filter", filter)) }
+        var query = [("$select", select.joined(separator: ",")), ("$top", String(top))]
+        // Exchange refuses an $orderby whose properties are not filtered first (InefficientFilter);
+        // without one the order is newest first anyway.
+        if let filter { query.append(("$filter", filter)) } else { query.append(("$orderby", "receivedDateTime desc")) }
         return try await get(link: link, path: "\(configuration.mailboxPath)/mailFolders/\(Self.pathSegment(folderID))/messages",
                              query: query)
     }

@@ -82,8 +82,12 @@ public final class MailCache: Sendable {
     /// Applies one page of a folder's message delta together with its cursor. Upserts are
     /// idempotent, so replays and duplicates are harmless; a message that arrives with an ID the
     /// cache already holds in another folder was moved, and keeps its row (and body).
-    /// Removals apply only to rows still in this folder: a message moved elsewhere whose
-    /// destination was synced first must not be deleted by the source folder's `@removed`.
+    ///
+    /// A removal does not delete at once: Graph reports a message moved out of a folder exactly
+    /// like a deleted one, and the destination folder may be synced later in the round. The row
+    /// leaves every list (it becomes an orphan) and is deleted by `purgeOrphans()` at the end of
+    /// a complete round unless another folder claimed it. Removals apply only to rows still in
+    /// this folder, so a move whose destination was synced first is left alone.
     public func applyMessagePage(folderID: FolderID, changes: [EnvelopeChange], removed: [MessageID],
                                  cursor: SyncCursor?) throws {
         try writer.write { db in
@@ -99,9 +103,20 @@ public final class MailCache: Sendable {
                 }
             }
             for id in removed {
-                try db.execute(sql: "DELETE FROM message WHERE id = ? AND folderId = ?", arguments: [id.rawValue, folderID.rawValue])
+                try db.execute(sql: "UPDATE message SET folderId = ? WHERE id = ? AND folderId = ?",
+                               arguments: [Schema.orphanFolder, id.rawValue, folderID.rawValue])
             }
             if let cursor { try cursor.save(db, scope: SyncCursor.messageScope(folderID)) }
+        }
+    }
+
+    /// Deletes messages removed from their folder that no folder claimed during a complete sync
+    /// round (really deleted, or moved to a folder that is not synced), with their bodies.
+    @discardableResult
+    public func purgeOrphans() throws -> Int {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM message WHERE folderId = ?", arguments: [Schema.orphanFolder])
+            return db.changesCount
         }
     }
 

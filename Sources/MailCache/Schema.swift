@@ -5,6 +5,10 @@ import MailCore
 /// The cache schema and its migrations. The cache is rebuildable from the server, but a
 /// migration keeps a user's synced mailbox across upgrades instead of refetching 100,000 messages.
 enum Schema {
+    /// The folder of a message reported removed whose fate is not known yet (see `purgeOrphans`).
+    /// No Graph folder ID is empty, so no list shows these rows.
+    static let orphanFolder = ""
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in

@@ -40,6 +40,8 @@ public actor MailService {
                 priorityFolders.removeAll { $0 == next }
                 try await syncMessages(in: next)
             }
+            // Every folder has been seen: what was removed and not moved elsewhere is gone.
+            try cache.purgeOrphans()
             lastSync = Date()
             report(.idle(lastSync: lastSync))
         } catch {

@@ -71,10 +71,27 @@ import Testing
         #expect(moved.folderID == archive && moved.subject == "Subject 2")
         #expect(try cache.content(for: MessageID("m2"))?.body == "kept body")
         #expect(try cache.messageCount(in: MessageQuery(folderID: inbox)) == 4)
-        // A removal in the folder that holds it does delete it, body included.
+        // A removal in the folder that holds it takes it out of the list at once…
         try cache.applyMessagePage(folderID: archive, changes: [], removed: [MessageID("m2")], cursor: nil)
+        #expect(try cache.messageCount(in: MessageQuery(folderID: archive)) == 0)
+        // …and the end of the round deletes it, body included, as nobody claimed it.
+        #expect(try cache.purgeOrphans() == 1)
         #expect(try cache.message(MessageID("m2")) == nil)
         #expect(try cache.content(for: MessageID("m2")) == nil)
+    }
+
+    @Test func aMoveSeenSourceFirstKeepsTheRowAndBody() throws {
+        let cache = try filledCache(count: 5)
+        try cache.storeContent(MessageContent(messageID: MessageID("m4"), format: .text, body: "kept"))
+        // The source folder is synced first: its @removed cannot tell a move from a deletion.
+        try cache.applyMessagePage(folderID: inbox, changes: [], removed: [MessageID("m4")], cursor: nil)
+        #expect(try cache.messageCount(in: MessageQuery(folderID: inbox)) == 4)
+        try cache.applyMessagePage(folderID: archive, changes: [EnvelopeChange(id: MessageID("m4"), isRead: true)],
+                                   removed: [], cursor: nil)
+        #expect(try cache.purgeOrphans() == 0)
+        let moved = try #require(try cache.message(MessageID("m4")))
+        #expect(moved.folderID == archive && moved.subject == "Subject 4" && moved.isRead)
+        #expect(try cache.content(for: MessageID("m4"))?.body == "kept")
     }
 
     @Test func cursorIsStoredWithItsPage() throws {

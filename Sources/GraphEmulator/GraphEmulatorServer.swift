@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import Logging
+
+public struct GraphEmulatorConfiguration: Sendable {
+    /// Page size of message and folder delta when the request has neither
+    /// `Prefer: odata.maxpagesize` nor `$top`. Graph does not document its own default; 10
+    /// matches its other mail collections.
+    public var defaultDeltaPageSize: Int
+    /// Upper bound for `odata.maxpagesize` and delta `$top` (larger values are reduced to it).
+    public var maximumDeltaPageSize: Int
+    public var logger: Logger
+
+    public init(defaultDeltaPageSize: Int = 10, maximumDeltaPageSize: Int = 1000, logger: Logger? = nil) {
+        self.defaultDeltaPageSize = defaultDeltaPageSize
+        self.maximumDeltaPageSize = maximumDeltaPageSize
+        if let logger {
+            self.logger = logger
+        } else {
+            var quiet = Logger(label: "otter.graph-emulator")
+            quiet.logLevel = .warning
+            self.logger = quiet
+        }
+    }
+}
+
+public enum GraphEmulatorServerError: Error, Equatable {
+    /// The server stopped before it was listening.
+    case stoppedBeforeListening
+}
+
+/// A Microsoft Graph-compatible HTTP server over a `Mailbox`, for tests, `otter demo` and
+/// `otter emulator`. Plain HTTP on loopback only.
+public actor GraphEmulatorServer {
+    public nonisolated let mailbox: Mailbox
+    public nonisolated let accessTokens: Set<String>
+    public nonisolated let configuration: GraphEmulatorConfiguration
+    private var runTask: Task<Void, Never>?
+    /// Shared by concurrent `start()` calls.
+    private var startup: Task<URL, any Error>?
+    /// The base URL once listening, e.g. `http://127.0.0.1:49213`.
+    public private(set) var baseURL: URL?
+
+    public init(mailbox: Mailbox, accessTokens: Set<String>, configuration: GraphEmulatorConfiguration = .init()) {
+        self.mailbox = mailbox
+        self.accessTokens = accessTokens
+        self.configuration = configuration
+    }
+
+    /// Starts listening and returns the base URL (`http://host:port`; append `/v1.0` or
+    /// `/beta`). Port 0 lets the OS choose. Calling it again returns the same URL.
+    public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> URL {
+        if let startup { return try await startup.value }
+        let task = Task { try await self.launch(host: host, port: port) }
+        startup = task
+        do {
+            return try await task.value
+        } catch {
+            startup = nil
+            throw error
+        }
+    }
+
+    private func launch(host: String, port: Int) async throws -> URL {
+        let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
+        let responder = GraphResponder(mailbox: mailbox, accessTokens: accessTokens, configuration: configuration)
+        // stop() cancels the server (a graceful shutdown would need ServiceLifecycle, which this
+        // module does not depend on). HummingbirdCore logs each connection cut by that at
+        // error level, so its own logger only speaks up when debugging.
+        var serverLogger = configuration.logger
+        if serverLogger.logLevel > .debug { serverLogger.logLevel = .critical }
+        let application = Application(
+            responder: responder,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            onServerRunning: { channel in
+                continuation.yield(.success(channel.localAddress?.port ?? port))
+            },
+            logger: serverLogger)
+        runTask = Task {
+            do {
+                try await application.run()
+            } catch {
+                continuation.yield(.failure(error))
+            }
+            continuation.finish()
+        }
+        for await event in events {
+            switch event {
+            case .success(let boundPort):
+                let hostPart = host.contains(":") ? "[\(host)]" : host
+                let url = URL(string: "http://\(hostPart):\(boundPort)")!
+                baseURL = url
+                return url
+            case .failure(let error):
+                runTask = nil
+                throw error
+            }
+        }
+        runTask = nil
+        throw GraphEmulatorServerError.stoppedBeforeListening
+    }
+
+    /// Stops the server and waits until it has closed its socket.
+    public func stop() async {
+        if let startup { _ = try? await startup.value }
+        startup = nil
+        guard let runTask else { return }
+        self.runTask = nil
+        baseURL = nil
+        // Cancelling the task makes Hummingbird's service group shut the server down.
+        runTask.cancel()
+        await runTask.value
+    }
+}

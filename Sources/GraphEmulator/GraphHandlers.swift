@@ -1,0 +1,342 @@
+import Foundation
+import Hummingbird
+
+/// The Graph routes under `/me` (or `/users/{id}`): user, mail folders, messages, delta.
+struct GraphHandlers {
+    let mailbox: Mailbox
+    let configuration: GraphEmulatorConfiguration
+    let request: GraphRequest
+
+    private var query: QueryOptions { request.query }
+    private var isBeta: Bool { request.version == .beta }
+
+    func dispatch() async throws -> Response {
+        var rest = request.segments
+        guard !rest.isEmpty else { return try user() }
+        let head = rest.removeFirst()
+        switch head.lowercased() {
+        case "mailfolders":
+            if rest.isEmpty {
+                return try await listFolders(parentID: mailbox.rootFolderID, contextPath: "mailFolders")
+            }
+            if rest.count == 1, Self.isDelta(rest[0]) { return try await folderDelta() }
+            let key = rest.removeFirst()
+            return try await folderRoute(try await folder(key), rest)
+        case "messages":
+            if rest.isEmpty { return try await listMessages(in: nil) }
+            if rest.count == 1 {
+                if Self.isDelta(rest[0]) {
+                    // The metadata marks user/messages as not change-tracked: delta is per folder.
+                    throw GraphError.badRequest("Change tracking is not supported on /messages; use /mailFolders/{id}/messages/delta.")
+                }
+                return try await getMessage(rest[0], in: nil)
+            }
+            throw GraphError.resourceNotFound(segment: rest[1])
+        default:
+            throw GraphError.resourceNotFound(segment: head)
+        }
+    }
+
+    private func folderRoute(_ folder: EmulatedFolder, _ path: [String]) async throws -> Response {
+        var rest = path
+        guard !rest.isEmpty else { return try getFolder(folder) }
+        let head = rest.removeFirst()
+        switch head.lowercased() {
+        case "childfolders":
+            if rest.isEmpty {
+                return try await listFolders(parentID: folder.id, contextPath: "mailFolders('\(folder.id)')/childFolders")
+            }
+            if Self.isDelta(rest[0]) {
+                throw GraphError.badRequest("The emulator supports folder delta only as /me/mailFolders/delta.")
+            }
+            let key = rest.removeFirst()
+            let child = try await self.folder(key)
+            guard child.parentFolderID == folder.id else { throw GraphError.itemNotFound }
+            return try await folderRoute(child, rest)
+        case "messages":
+            if rest.isEmpty { return try await listMessages(in: folder) }
+            guard rest.count == 1 else { throw GraphError.resourceNotFound(segment: rest[1]) }
+            if Self.isDelta(rest[0]) { return try await messageDelta(folder) }
+            return try await getMessage(rest[0], in: folder)
+        default:
+            throw GraphError.resourceNotFound(segment: head)
+        }
+    }
+
+    private static func isDelta(_ segment: String) -> Bool {
+        let name = segment.lowercased()
+        return name == "delta" || name == "microsoft.graph.delta"
+    }
+
+    private func folder(_ key: String) async throws -> EmulatedFolder {
+        if let folder = await mailbox.folder(key) { return folder }
+        throw GraphID.isPlausible(key) ? GraphError.itemNotFound : GraphError.malformedID
+    }
+
+    // MARK: - User
+
+    private func user() throws -> Response {
+        try validate(allowed: ["$select"])
+        let selection = try Selection.parse(
+            query.value("$select"), fields: UserField.byLowercasedName, type: "microsoft.graph.user")
+        var json = JSONWriter()
+        json.beginObject()
+        let entity = selection.map { "users(\($0.names.joined(separator: ",")))/$entity" } ?? "users/$entity"
+        json.field("@odata.context", "\(request.metadataBase)#\(entity)")
+        UserWriter(fields: selection?.fields ?? UserField.allCases).write(mailbox.owner, to: &json)
+        json.endObject()
+        return respond(json)
+    }
+
+    // MARK: - Folders
+
+    private func folderSelection() throws -> (fields: [FolderField], names: [String])? {
+        try Selection.parse(
+            query.value("$select"), fields: FolderField.byLowercasedName, type: "microsoft.graph.mailFolder",
+            allowed: { isBeta || $0 != .wellKnownName })
+    }
+
+    private func listFolders(parentID: String, contextPath: String) async throws -> Response {
+        try validate(allowed: ["$select", "$top", "$skip", "$count"])
+        let includeHidden = try query.boolean("includeHiddenFolders") ?? false
+        let top = try query.integer("$top", range: 1...1000) ?? 10
+        let skip = try query.integer("$skip", range: 0...Int.max) ?? 0
+        let count = try query.boolean("$count") ?? false
+        let selection = try folderSelection()
+        let all = await mailbox.childFolders(of: parentID, includeHidden: includeHidden)
+        let lower = min(skip, all.count)
+        let upper = min(lower + top, all.count)
+
+        var json = JSONWriter()
+        json.beginObject()
+        let select = selection.map { "(\($0.names.joined(separator: ",")))" } ?? ""
+        json.field("@odata.context", "\(request.metadataBase)#users('\(request.userID)')/\(contextPath)\(select)")
+        if count { json.field("@odata.count", all.count) }
+        if upper < all.count {
+            json.field("@odata.nextLink", request.link(query: query.rawQuery(removing: ["$skip"], adding: [("$skip", String(upper))])))
+        }
+        json.key("value")
+        json.beginArray()
+        let writer = FolderWriter(fields: selection?.fields, beta: isBeta)
+        for folder in all[lower..<upper] { writer.write(folder, to: &json) }
+        json.endArray()
+        json.endObject()
+        return respond(json)
+    }
+
+    private func getFolder(_ folder: EmulatedFolder) throws -> Response {
+        try validate(allowed: ["$select"])
+        let selection = try folderSelection()
+        var json = JSONWriter()
+        json.beginObject()
+        let entity = selection.map { "mailFolders(\($0.names.joined(separator: ",")))/$entity" } ?? "mailFolders/$entity"
+        json.field("@odata.context", "\(request.metadataBase)#users('\(request.userID)')/\(entity)")
+        FolderWriter(fields: selection?.fields, beta: isBeta).writeFields(folder, to: &json)
+        json.endObject()
+        return respond(json)
+    }
+
+    private func folderDelta() async throws -> Response {
+        try validate(allowed: ["$select", "$skiptoken", "$deltatoken"])
+        let token: DeltaToken
+        if let text = query.value("$skiptoken") ?? query.value("$deltatoken") {
+            guard let decoded = mailbox.tokens.decode(text) else { throw syncStateNotFound() }
+            token = decoded
+        } else {
+            token = DeltaToken(
+                kind: .folders, select: try folderSelection()?.names,
+                includeHidden: try query.boolean("includeHiddenFolders") ?? false)
+        }
+        let page: Mailbox.FolderDeltaPage
+        do {
+            page = try await mailbox.folderDelta(token: token, pageSize: pageSize(top: nil))
+        } catch {
+            throw syncStateNotFound()
+        }
+        let fields = token.select.map { names in names.compactMap { FolderField.byLowercasedName[$0.lowercased()] } }
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("@odata.context", "\(request.metadataBase)#Collection(mailFolder)")
+        writeDeltaLink(page.token, isComplete: page.isComplete, to: &json)
+        json.key("value")
+        json.beginArray()
+        let writer = FolderWriter(fields: fields, beta: isBeta)
+        for folder in page.folders { writer.write(folder, to: &json) }
+        json.endArray()
+        json.endObject()
+        return respond(json)
+    }
+
+    // MARK: - Messages
+
+    private func messageSelection() throws -> (fields: [MessageField], names: [String])? {
+        try Selection.parse(query.value("$select"), fields: MessageField.byLowercasedName, type: "microsoft.graph.message")
+    }
+
+    private func messageWriter(fields: [MessageField]?, delta: Bool = false) -> MessageWriter {
+        MessageWriter(
+            fields: fields ?? MessageField.defaults, immutableIDs: request.preferences.immutableIDs,
+            bodyType: request.preferences.bodyContentType, includeODataType: delta)
+    }
+
+    private func listMessages(in folder: EmulatedFolder?) async throws -> Response {
+        try validate(allowed: ["$select", "$top", "$skip", "$filter", "$orderby", "$count"])
+        let top = try query.integer("$top", range: 1...1000) ?? 10
+        let skip = try query.integer("$skip", range: 0...Int.max) ?? 0
+        let count = try query.boolean("$count") ?? false
+        let selection = try messageSelection()
+        let filter = try query.value("$filter").map { text throws(QueryError) in try MessageFilter.parse(text) }
+        let order = try query.value("$orderby").map { text throws(QueryError) in try MessageOrder.parse(text) }
+        try MessageOrder.checkEfficiency(filter: filter, order: order)
+        let page = await mailbox.listMessages(
+            folderID: folder?.id, filter: filter, order: order ?? .newestFirst, skip: skip, top: top,
+            includeCount: count)
+
+        var json = JSONWriter(capacity: 4096 + page.messages.count * 2048)
+        json.beginObject()
+        let collection = folder.map { "mailFolders('\($0.id)')/messages" } ?? "messages"
+        let select = selection.map { "(\($0.names.joined(separator: ",")))" } ?? ""
+        json.field("@odata.context", "\(request.metadataBase)#users('\(request.userID)')/\(collection)\(select)")
+        if let total = page.totalCount { json.field("@odata.count", total) }
+        if page.hasMore {
+            let next = skip + page.messages.count
+            json.field("@odata.nextLink", request.link(query: query.rawQuery(removing: ["$skip"], adding: [("$skip", String(next))])))
+        }
+        json.key("value")
+        json.beginArray()
+        let writer = messageWriter(fields: selection?.fields)
+        for message in page.messages { writer.write(message, to: &json) }
+        json.endArray()
+        json.endObject()
+        return respond(json, bodyPreference: true)
+    }
+
+    private func getMessage(_ id: String, in folder: EmulatedFolder?) async throws -> Response {
+        try validate(allowed: ["$select"])
+        let selection = try messageSelection()
+        let message = try await mailbox.message(id: id)
+        if let folder, message.parentFolderID != folder.id { throw GraphError.itemNotFound }
+        var json = JSONWriter(capacity: 8192)
+        json.beginObject()
+        let entity = selection.map { "messages(\($0.names.joined(separator: ",")))/$entity" } ?? "messages/$entity"
+        json.field("@odata.context", "\(request.metadataBase)#users('\(request.userID)')/\(entity)")
+        messageWriter(fields: selection?.fields).writeFields(message, to: &json)
+        json.endObject()
+        return respond(json, bodyPreference: true)
+    }
+
+    private func messageDelta(_ folder: EmulatedFolder) async throws -> Response {
+        try validate(allowed: ["$select", "$top", "$filter", "$orderby", "$skiptoken", "$deltatoken"])
+        if query.contains("changeType") {
+            throw GraphError.badRequest("The emulator does not support the changeType option of delta yet.")
+        }
+        let token: DeltaToken
+        if let text = query.value("$skiptoken") ?? query.value("$deltatoken") {
+            // Options of the first request live in the token; Graph ignores repeated ones.
+            guard let decoded = mailbox.tokens.decode(text) else { throw syncStateNotFound() }
+            token = decoded
+        } else {
+            token = try initialDeltaToken(folderID: folder.id)
+        }
+        let page: Mailbox.MessageDeltaPage
+        do {
+            page = try await mailbox.messageDelta(folderID: folder.id, token: token, pageSize: pageSize(top: token.top))
+        } catch {
+            throw syncStateNotFound()
+        }
+        let fields = token.select.map { names in names.compactMap { MessageField.byLowercasedName[$0.lowercased()] } }
+        let writer = messageWriter(fields: fields, delta: true)
+        var json = JSONWriter(capacity: 4096 + page.items.count * 1024)
+        json.beginObject()
+        json.field("@odata.context", "\(request.metadataBase)#Collection(message)")
+        writeDeltaLink(page.token, isComplete: page.isComplete, to: &json)
+        json.key("value")
+        json.beginArray()
+        for item in page.items {
+            switch item {
+            case .message(let message):
+                writer.write(message, to: &json)
+            case .removed(let id, let immutableID):
+                json.beginObject()
+                json.field("@odata.type", "#microsoft.graph.message")
+                json.field("id", request.preferences.immutableIDs ? immutableID : id)
+                json.key("@removed")
+                json.beginObject()
+                json.field("reason", "deleted")
+                json.endObject()
+                json.endObject()
+            }
+        }
+        json.endArray()
+        json.endObject()
+        return respond(json, bodyPreference: true)
+    }
+
+    private func initialDeltaToken(folderID: String) throws -> DeltaToken {
+        var token = DeltaToken(kind: .messages, folderID: folderID)
+        token.select = try messageSelection()?.names
+        token.top = try query.integer("$top", range: 1...configuration.maximumDeltaPageSize)
+        if let text = query.value("$filter") {
+            let filter = try MessageFilter.parse(text)
+            guard filter.clauses.count == 1, let clause = filter.clauses.first, clause.property == .receivedDateTime,
+                  clause.op == .ge || clause.op == .gt, case .date(let seconds) = clause.value
+            else {
+                throw GraphError.badRequest("Message delta supports only $filter=receivedDateTime ge|gt {value}.")
+            }
+            token.receivedFrom = seconds
+            token.receivedInclusive = clause.op == .ge
+        }
+        if let text = query.value("$orderby") {
+            let order = try MessageOrder.parse(text)
+            guard order.keys == [.init(property: .receivedDateTime, descending: true)] else {
+                throw GraphError.badRequest("Message delta supports only $orderby=receivedDateTime desc.")
+            }
+        }
+        return token
+    }
+
+    // MARK: - Helpers
+
+    /// `Prefer: odata.maxpagesize` applies per request; without it the first request's
+    /// `$top`, else the configured default.
+    private func pageSize(top: Int?) -> Int {
+        let requested = request.preferences.maxPageSize ?? top ?? configuration.defaultDeltaPageSize
+        return max(1, min(requested, configuration.maximumDeltaPageSize))
+    }
+
+    private func writeDeltaLink(_ token: DeltaToken, isComplete: Bool, to json: inout JSONWriter) {
+        let encoded = mailbox.tokens.encode(token)
+        if isComplete {
+            json.field("@odata.deltaLink", request.link(query: "$deltatoken=\(encoded)"))
+        } else {
+            json.field("@odata.nextLink", request.link(query: "$skiptoken=\(encoded)"))
+        }
+    }
+
+    private func syncStateNotFound() -> GraphError {
+        // Point at the initial delta URL, as Graph's "synchronization reset" does.
+        GraphError.syncStateNotFound(location: request.link(query: ""))
+    }
+
+    /// Rejects system query options the route does not support, so that nothing is silently
+    /// ignored. Options without `$` are custom options, which Graph ignores when unknown.
+    private func validate(allowed: Set<String>) throws {
+        for item in query.items where item.key.hasPrefix("$") && !allowed.contains(item.key.lowercased()) {
+            throw GraphError.badRequest("The query option '\(item.key)' is not supported by the emulator for this request.")
+        }
+    }
+
+    private func respond(_ json: JSONWriter, bodyPreference: Bool = false) -> Response {
+        respond(json.bytes, bodyPreference: bodyPreference)
+    }
+
+    private func respond(_ bytes: [UInt8], bodyPreference: Bool = false) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = GraphResponder.jsonContentType
+        headers[GraphResponder.odataVersionName] = "4.0"
+        if bodyPreference, let type = request.preferences.bodyContentType {
+            headers[GraphResponder.preferenceAppliedName] = "outlook.body-content-type=\"\(type.rawValue)\""
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
