@@ -70,8 +70,18 @@ struct GraphHandlers {
 
     private func folder(_ key: String) async throws -> EmulatedFolder {
         if let folder = await mailbox.folder(key) { return folder }
-        throw GraphID.isPlausible(key) ? GraphError.itemNotFound : GraphError.malformedID
+        // A well-known name this mailbox has no folder for (a loaded mailbox without an Outbox)
+        // is a missing item, not a malformed id, even when it is shorter than any real id.
+        let isWellKnownName = Self.wellKnownFolderNames.contains(key.lowercased())
+        throw isWellKnownName || GraphID.isPlausible(key) ? GraphError.itemNotFound : GraphError.malformedID
     }
+
+    /// GRAPH.md §1.3: the names accepted wherever a folder id is.
+    static let wellKnownFolderNames: Set<String> = [
+        "archive", "clutter", "conflicts", "conversationhistory", "deleteditems", "drafts", "inbox", "junkemail",
+        "localfailures", "msgfolderroot", "outbox", "recoverableitemsdeletions", "scheduled", "searchfolders",
+        "sentitems", "serverfailures", "syncissues",
+    ]
 
     // MARK: - User
 

@@ -33,13 +33,21 @@ public actor MailService {
         do {
             try await syncFolders()
             var remaining = try orderedFoldersForSync()
+            var failure: Error?
             while !remaining.isEmpty {
                 // Checked before each folder, so a folder the user opens mid-round goes next.
                 let next = priorityFolders.first(where: remaining.contains) ?? remaining[0]
                 remaining.removeAll { $0 == next }
                 priorityFolders.removeAll { $0 == next }
-                try await syncMessages(in: next)
+                do {
+                    try await syncMessages(in: next)
+                } catch let error as GraphError where error.status.map({ $0 >= 400 && $0 < 500 && $0 != 401 && $0 != 429 }) ?? false {
+                    // One folder the server refuses must not keep the others from syncing.
+                    logger.warning("sync of a folder failed: \(error)")
+                    failure = error
+                }
             }
+            if let failure { throw failure }
             // Every folder has been seen: what was removed and not moved elsewhere is gone.
             try cache.purgeOrphans()
             lastSync = Date()

@@ -135,3 +135,23 @@ struct FolderRouteTests {
         }
     }
 }
+
+@Suite("Well-known names without a folder")
+struct MissingWellKnownFolderTests {
+    @Test("A well-known name the mailbox lacks is 404 ErrorItemNotFound, not a malformed id")
+    func missingWellKnownFolder() async throws {
+        let directory = try LoaderTests.corpus()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let mailbox = Mailbox(content: try MailboxLoader.load(directory: directory))
+        let server = GraphEmulatorServer(mailbox: mailbox, accessTokens: [Emulator.token])
+        let base = try await server.start()
+        defer { Task { await server.stop() } }
+        let emulator = Emulator(server: server, mailbox: mailbox, baseURL: base)
+        let outbox = try await emulator.get("/v1.0/me/mailFolders/outbox")
+        #expect(outbox.status == 404)
+        #expect(try outbox.errorCode() == "ErrorItemNotFound")
+        let garbage = try await emulator.get("/v1.0/me/mailFolders/x!")
+        #expect(garbage.status == 400)
+        #expect(try garbage.errorCode() == "ErrorInvalidIdMalformed")
+    }
+}
