@@ -47,21 +47,32 @@ public struct ScreenLayout: Equatable, Sendable {
 /// keystroke that only moves the cursor does not re-wrap a long message.
 @MainActor
 public final class ScreenRenderer {
-    public var theme: Theme
+    public var theme: Theme { didSet { styles = StyleCache(theme: theme) } }
     public var keymap: Keymap
+    private var styles: StyleCache
+    private var dateStyle: DateStyle?
     private var wrapMemo: (key: String, width: Int, lines: [String])?
 
     public init(theme: Theme, keymap: Keymap) {
         self.theme = theme
         self.keymap = keymap
+        styles = StyleCache(theme: theme)
+    }
+
+    /// Date formatters are costly to build; one set per time zone serves every frame.
+    private func dates(_ state: ScreenState) -> DateStyle {
+        if let dateStyle, dateStyle.timeZone == state.timeZone { return dateStyle }
+        let made = DateStyle(timeZone: state.timeZone)
+        dateStyle = made
+        return made
     }
 
     public func render(_ state: ScreenState, width: Int, height: Int) -> CellGrid {
         var grid = CellGrid(width: width, height: height)
         guard width > 0, height > 0 else { return grid }
         let layout = ScreenLayout(width: width, height: height)
-        let dates = DateStyle(timeZone: state.timeZone, now: state.now)
-        grid.fillRect(row: 0, column: 0, width: width, height: height, style: theme.style("default"))
+        let dates = self.dates(state)
+        grid.fillRect(row: 0, column: 0, width: width, height: height, style: styles.style("default"))
         drawTitle(&grid, state, width: width)
         switch state.mode {
         case .panes:
@@ -75,7 +86,7 @@ public final class ScreenRenderer {
                     drawVerticalLine(&grid, column: preview.column - 1, row: preview.row, height: preview.height)
                 } else {
                     grid.put(String(repeating: "─", count: preview.width), row: preview.row - 1, column: preview.column,
-                             style: theme.style("border"))
+                             style: styles.style("border"))
                 }
                 drawMessage(&grid, state, in: preview, dates: dates)
             }
@@ -91,9 +102,9 @@ public final class ScreenRenderer {
     // MARK: Title and status
 
     private func drawTitle(_ grid: inout CellGrid, _ state: ScreenState, width: Int) {
-        let style = theme.style("title")
+        let style = styles.style("title")
         grid.fill(row: 0, column: 0, width: width, style: style)
-        let used = grid.put(" Otter  \(state.status.account)", row: 0, column: 0, style: style, maxWidth: width)
+        let used = grid.put(" Otter", row: 0, column: 0, style: style, maxWidth: width)
         let hint = "? help  q quit "
         if used + DisplayWidth.of(hint) + 2 <= width {
             grid.put(hint, row: 0, column: width - DisplayWidth.of(hint), style: style)
@@ -101,31 +112,37 @@ public final class ScreenRenderer {
     }
 
     private func drawStatus(_ grid: inout CellGrid, _ state: ScreenState, row: Int, width: Int) {
-        let base = theme.style("status")
+        let base = styles.style("status")
         grid.fill(row: row, column: 0, width: width, style: base)
+        // Folder · tab  position of total · unread on the left; what sync is doing and the account
+        // on the right, which gives way first on a narrow terminal.
         var left = " \(state.list.folderName)"
         if let tab = state.list.tab { left += " · \(tab.title)" }
         if let selected = state.list.selectedIndex {
-            left += "  \((selected + 1).formatted()) of \(state.list.total.formatted())"
+            left += "  \(TextLayout.grouped(selected + 1)) of \(TextLayout.grouped(state.list.total))"
         } else if !state.list.folderName.isEmpty {
             left += "  empty"
         }
+        if let folder = state.folders.rows.first(where: { $0.id == state.list.folderID }), folder.unreadCount > 0 {
+            left += " · \(TextLayout.grouped(folder.unreadCount)) unread"
+        }
         let used = grid.put(left, row: row, column: 0, style: base, maxWidth: width)
-        let activityStyle = state.status.isError ? theme.style("status.error")
-            : state.status.isBusy ? theme.style("status.busy") : base
+        let activityStyle = state.status.isError ? styles.style("status.error")
+            : state.status.isBusy ? styles.style("status.busy") : base
         var right = state.status.activity
         if let notice = state.notice { right = notice }
         if !state.pendingKeys.isEmpty { right = state.pendingKeys + "…" }
+        if !state.status.account.isEmpty { right += " │ \(state.status.account)" }
         right += " "
         let available = width - used - 2
         guard available > 3 else { return }
         let text = DisplayWidth.truncate(right, toWidth: available)
-        let style = state.notice != nil ? theme.style("status.error") : activityStyle
+        let style = state.notice != nil ? styles.style("status.error") : activityStyle
         grid.put(text, row: row, column: width - DisplayWidth.of(text), style: style)
     }
 
     private func drawVerticalLine(_ grid: inout CellGrid, column: Int, row: Int, height: Int) {
-        for r in row..<(row + height) { grid.put("│", row: r, column: column, style: theme.style("border")) }
+        for r in row..<(row + height) { grid.put("│", row: r, column: column, style: styles.style("border")) }
     }
 
     // MARK: Folders
@@ -139,18 +156,18 @@ public final class ScreenRenderer {
             let index = max(0, top) + offset
             let isSelected = index == state.folders.selectedIndex
             let role = folder.unreadCount > 0 ? "folder.unread" : "folder"
-            let style = theme.style(role, selected: isSelected, focused: focused)
+            let style = styles.style(role, selected: isSelected, focused: focused)
             let r = rect.row + offset
             grid.fill(row: r, column: rect.column, width: rect.width, style: style)
             let marker = folder.hasChildren ? (folder.isExpanded ? "▾" : "▸") : " "
             let indent = String(repeating: "  ", count: min(folder.depth, 6))
-            let count = folder.unreadCount > 0 ? " \(folder.unreadCount.formatted())" : ""
+            let count = folder.unreadCount > 0 ? " \(TextLayout.grouped(folder.unreadCount))" : ""
             let countWidth = DisplayWidth.of(count)
             let nameWidth = max(0, rect.width - countWidth - 1)
             grid.put(DisplayWidth.truncate(" \(indent)\(marker)\(folder.name)", toWidth: nameWidth), row: r,
                      column: rect.column, style: style, maxWidth: nameWidth)
             if countWidth > 0, countWidth < rect.width {
-                var countStyle = theme.style("folder.count", selected: isSelected, focused: focused)
+                var countStyle = styles.style("folder.count", selected: isSelected, focused: focused)
                 if isSelected { countStyle.background = style.background; countStyle.attributes.formUnion(style.attributes) }
                 grid.put(count, row: r, column: rect.column + rect.width - countWidth - 1, style: countStyle)
             }
@@ -166,23 +183,23 @@ public final class ScreenRenderer {
         var column = rect.column
         if let tab = list.tab {
             for candidate in InboxTab.allCases {
-                let style = theme.style(candidate == tab ? "tab.active" : "tab")
+                let style = styles.style(candidate == tab ? "tab.active" : "tab")
                 column += grid.put(" \(candidate.title) ", row: rect.row, column: column, style: style,
                                    maxWidth: rect.column + rect.width - column)
             }
         } else {
-            column += grid.put(" \(list.folderName)", row: rect.row, column: column, style: theme.style("tab.active"),
+            column += grid.put(" \(list.folderName)", row: rect.row, column: column, style: styles.style("tab.active"),
                                maxWidth: rect.width)
         }
-        let count = list.total == 0 ? "" : "\(list.total.formatted()) "
+        let count = list.total == 0 ? "" : "\(TextLayout.grouped(list.total)) "
         if column + DisplayWidth.of(count) < rect.column + rect.width {
-            grid.put(count, row: rect.row, column: rect.column + rect.width - DisplayWidth.of(count), style: theme.style("list.date"))
+            grid.put(count, row: rect.row, column: rect.column + rect.width - DisplayWidth.of(count), style: styles.style("list.date"))
         }
 
         let rows = rect.height - 1
         if list.rows.isEmpty {
             let text = list.folderName.isEmpty ? " Loading…" : (state.status.isBusy ? " Syncing…" : " No messages")
-            if rows > 0 { grid.put(text, row: rect.row + 1, column: rect.column, style: theme.style("list.date"), maxWidth: rect.width) }
+            if rows > 0 { grid.put(text, row: rect.row + 1, column: rect.column, style: styles.style("list.date"), maxWidth: rect.width) }
             return
         }
         let focused = state.focus == .list
@@ -192,7 +209,7 @@ public final class ScreenRenderer {
             let r = rect.row + 1 + offset
             let isSelected = list.firstIndex + offset == list.selectedIndex
             let role = message.flag == .flagged ? "list.flagged" : message.isRead ? "list" : "list.unread"
-            let style = theme.style(role, selected: isSelected, focused: focused)
+            let style = styles.style(role, selected: isSelected, focused: focused)
             grid.fill(row: r, column: rect.column, width: rect.width, style: style)
             var x = rect.column
             let end = rect.column + rect.width
@@ -203,12 +220,12 @@ public final class ScreenRenderer {
                 message.hasAttachments ? "+" : " ",
                 message.isMentioned ? "@" : message.importance == .high ? "!" : message.importance == .low ? "↓" : " ",
             ].joined()
-            var markerStyle = theme.style("list.marker", selected: isSelected, focused: focused)
+            var markerStyle = styles.style("list.marker", selected: isSelected, focused: focused)
             if isSelected { markerStyle.background = style.background; markerStyle.attributes = style.attributes }
             x += grid.put(" " + markers + " ", row: r, column: x, style: markerStyle, maxWidth: end - x)
-            var dateStyle = theme.style("list.date", selected: isSelected, focused: focused)
+            var dateStyle = styles.style("list.date", selected: isSelected, focused: focused)
             if isSelected { dateStyle = style }
-            let date = DisplayWidth.pad(dates.list(message.receivedAt), toWidth: dateWidth)
+            let date = DisplayWidth.pad(dates.list(message.receivedAt, now: state.now), toWidth: dateWidth)
             x += grid.put(date + " ", row: r, column: x, style: dateStyle, maxWidth: end - x)
             guard x < end else { continue }
             x += grid.put(DisplayWidth.pad(message.sender, toWidth: senderWidth) + "  ", row: r, column: x, style: style,
@@ -228,25 +245,25 @@ public final class ScreenRenderer {
         let reader = state.reader
         guard reader.messageID != nil else {
             let text = state.list.total == 0 ? "" : " No message selected"
-            grid.put(text, row: rect.row, column: rect.column, style: theme.style("header.label"), maxWidth: rect.width)
+            grid.put(text, row: rect.row, column: rect.column, style: styles.style("header.label"), maxWidth: rect.width)
             return 0
         }
         let lines = headerAndBodyLines(state, width: rect.width - 2, dates: dates)
         var row = rect.row
         for (label, value, role) in lines.header where row < rect.row + rect.height {
-            let labelWidth = grid.put(" \(label)", row: row, column: rect.column, style: theme.style("header.label"), maxWidth: rect.width)
-            grid.put(value, row: row, column: rect.column + labelWidth, style: theme.style(role), maxWidth: rect.width - labelWidth)
+            let labelWidth = grid.put(" \(label)", row: row, column: rect.column, style: styles.style("header.label"), maxWidth: rect.width)
+            grid.put(value, row: row, column: rect.column + labelWidth, style: styles.style(role), maxWidth: rect.width - labelWidth)
             row += 1
         }
         if row < rect.row + rect.height {
-            grid.put(" " + String(repeating: "─", count: max(0, rect.width - 2)), row: row, column: rect.column, style: theme.style("border"))
+            grid.put(" " + String(repeating: "─", count: max(0, rect.width - 2)), row: row, column: rect.column, style: styles.style("border"))
             row += 1
         }
         let bodyRows = max(0, rect.row + rect.height - row)
         let start = min(state.readerScroll, max(0, lines.body.count - bodyRows))
         for line in lines.body.dropFirst(max(0, start)).prefix(bodyRows) {
             let role = line.hasPrefix(">") ? "body.quote" : "body"
-            grid.put(" " + line, row: row, column: rect.column, style: theme.style(role), maxWidth: rect.width)
+            grid.put(" " + line, row: row, column: rect.column, style: styles.style(role), maxWidth: rect.width)
             row += 1
         }
         return lines.body.count
@@ -255,7 +272,7 @@ public final class ScreenRenderer {
     /// The largest useful body scroll for the message pane `rect` (so `k` after many `j`s
     /// moves at once, and G lands on the last screen).
     public func maxReaderScroll(_ state: ScreenState, in rect: ScreenLayout.Rect) -> Int {
-        let lines = headerAndBodyLines(state, width: rect.width - 2, dates: DateStyle(timeZone: state.timeZone, now: state.now))
+        let lines = headerAndBodyLines(state, width: rect.width - 2, dates: dates(state))
         let bodyRows = rect.height - min(rect.height, lines.header.count + 1)
         return max(0, lines.body.count - bodyRows)
     }
@@ -302,16 +319,42 @@ public final class ScreenRenderer {
         for (offset, line) in lines.dropFirst(state.helpScroll).prefix(rect.height).enumerated() {
             let r = rect.row + offset
             if line.1.isEmpty {
-                grid.put(" " + line.0, row: r, column: rect.column, style: theme.style("header.subject"), maxWidth: rect.width)
+                grid.put(" " + line.0, row: r, column: rect.column, style: styles.style("header.subject"), maxWidth: rect.width)
             } else {
-                grid.put(" " + DisplayWidth.pad(line.0, toWidth: 14), row: r, column: rect.column, style: theme.style("help.key"),
+                grid.put(" " + DisplayWidth.pad(line.0, toWidth: 14), row: r, column: rect.column, style: styles.style("help.key"),
                          maxWidth: rect.width)
-                grid.put(line.1, row: r, column: rect.column + 16, style: theme.style("help"), maxWidth: max(0, rect.width - 16))
+                grid.put(line.1, row: r, column: rect.column + 16, style: styles.style("help"), maxWidth: max(0, rect.width - 16))
             }
         }
     }
 
     public func helpLineCount() -> Int {
         KeyContext.allCases.reduce(1) { $0 + 2 + keymap.bindings(in: $1).count }
+    }
+}
+
+/// Resolving a role walks every theme rule; a frame asks for the same few roles hundreds of
+/// times, so each answer is kept.
+@MainActor
+private final class StyleCache {
+    private struct Key: Hashable {
+        var role: String
+        var selected: Bool
+        var focused: Bool
+    }
+
+    private let theme: Theme
+    private var resolved: [Key: CellStyle] = [:]
+
+    init(theme: Theme) {
+        self.theme = theme
+    }
+
+    func style(_ role: String, selected: Bool = false, focused: Bool = true) -> CellStyle {
+        let key = Key(role: role, selected: selected, focused: focused)
+        if let style = resolved[key] { return style }
+        let style = theme.style(role, selected: selected, focused: focused)
+        resolved[key] = style
+        return style
     }
 }

@@ -49,6 +49,17 @@ enum TextLayout {
         return result
     }
 
+    /// 21274 → "21,274". Foundation's formatters are too slow to call for every row of a frame.
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = n < 0 ? "-" : ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+
     private static func words(_ line: Substring) -> [String] {
         var words: [String] = []
         var current = ""
@@ -75,18 +86,18 @@ enum TextLayout {
 
 /// Date formats for the list and the reader, built once per frame (formatters are costly).
 struct DateStyle {
+    let timeZone: TimeZone
     private let calendar: Calendar
-    private let now: Date
     private let time: DateFormatter
     private let monthDay: DateFormatter
     private let full: DateFormatter
     private let long: DateFormatter
 
-    init(timeZone: TimeZone, now: Date) {
+    init(timeZone: TimeZone) {
+        self.timeZone = timeZone
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         self.calendar = calendar
-        self.now = now
         func make(_ format: String) -> DateFormatter {
             let f = DateFormatter()
             f.locale = Locale(identifier: "en_US_POSIX")
@@ -101,7 +112,7 @@ struct DateStyle {
     }
 
     /// The list column: the time for today, month and day this year, the full date before.
-    func list(_ date: Date) -> String {
+    func list(_ date: Date, now: Date) -> String {
         if calendar.isDate(date, inSameDayAs: now) { return time.string(from: date) }
         if calendar.component(.year, from: date) == calendar.component(.year, from: now) { return monthDay.string(from: date) }
         return full.string(from: date)

@@ -92,3 +92,17 @@ import Testing
         #expect(Theme.matches("list.*", "list.unread") && !Theme.matches("list.*", "listing") && Theme.matches("*.selected", "a.selected"))
     }
 }
+
+@Suite struct TextLayoutTests {
+    @Test func groupsThousands() {
+        #expect([0, 7, 999, 1_000, 21_274, 100_000, 1_234_567, -4_500].map(TextLayout.grouped)
+                == ["0", "7", "999", "1,000", "21,274", "100,000", "1,234,567", "-4,500"])
+    }
+
+    @Test func wrapsByDisplayWidthAtWordsAndBreaksLongWords() {
+        #expect(TextLayout.wrap("the quick brown fox", width: 10) == ["the quick", "brown fox"])
+        #expect(TextLayout.wrap("東京都の天気は晴れ", width: 6) == ["東京都", "の天気", "は晴れ"])
+        #expect(TextLayout.wrap("abcdefghij", width: 4) == ["abcd", "efgh", "ij"])
+        #expect(TextLayout.wrap("a\n\nb", width: 4) == ["a", "", "b"])
+    }
+}
