@@ -56,17 +56,24 @@ public struct GraphResponse: Sendable {
 /// `request-id` so a failure can be traced on both sides.
 public final class GraphClient: Sendable {
     public let configuration: GraphConfiguration
-    private let tokenProvider: AccessTokenProvider
+    private let tokens: any AccessTokenSource
     private let http: HTTPClient
     private let logger: Logger
     private let maxResponseBytes = 64 * 1024 * 1024
+    /// Every response counted, for `otter sync`'s progress and the benchmarks.
+    public let traffic = TrafficCounter()
 
-    public init(configuration: GraphConfiguration, tokenProvider: @escaping AccessTokenProvider,
+    public init(configuration: GraphConfiguration, tokens: any AccessTokenSource,
                 httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "otter.graph")) {
         self.configuration = configuration
-        self.tokenProvider = tokenProvider
+        self.tokens = tokens
         self.http = httpClient
         self.logger = logger
+    }
+
+    public convenience init(configuration: GraphConfiguration, tokenProvider: @escaping AccessTokenProvider,
+                            httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "otter.graph")) {
+        self.init(configuration: configuration, tokens: FixedAccessToken(tokenProvider), httpClient: httpClient, logger: logger)
     }
 
     // MARK: Typed operations
@@ -143,11 +150,26 @@ public final class GraphClient: Sendable {
     }
 
     /// Sends one request and returns the response if it is a success; Graph errors are thrown.
+    /// A 401 gets one more try with a fresh token (an expired access token is routine).
     public func send(method: HTTPMethod, url: URL, preferences: [String] = [], body: Data? = nil) async throws -> GraphResponse {
-        let token: String
-        do { token = try await tokenProvider() } catch {
+        let token = try await currentToken()
+        do {
+            return try await send(method: method, url: url, token: token, preferences: preferences, body: body)
+        } catch let error as GraphError where error.status == 401 {
+            await tokens.invalidate(token)
+            let fresh = try await currentToken()
+            guard fresh != token else { throw error }
+            return try await send(method: method, url: url, token: fresh, preferences: preferences, body: body)
+        }
+    }
+
+    private func currentToken() async throws -> String {
+        do { return try await tokens.token() } catch {
             throw GraphError.authentication(String(describing: error))
         }
+    }
+
+    private func send(method: HTTPMethod, url: URL, token: String, preferences: [String], body: Data?) async throws -> GraphResponse {
         let clientRequestID = UUID().uuidString.lowercased()
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
@@ -173,6 +195,7 @@ public final class GraphClient: Sendable {
             throw GraphError.transport(String(describing: error))
         }
         let status = Int(response.status.code)
+        traffic.record(bytes: bytes.readableBytes)
         let requestID = response.headers.first(name: "request-id")
         // Never log the query (it can hold search terms) or any header value but the ids.
         logger.debug("graph \(method.rawValue) \(url.path) → \(status) in \(ContinuousClock.now - started)",

@@ -10,17 +10,22 @@ import MailCore
 /// happen in one transaction, so a crash between pages never records progress that was not made.
 public final class MailCache: Sendable {
     let writer: any DatabaseWriter
+    /// Held for the cache's lifetime when it was opened exclusively.
+    private let lock: CacheLock?
 
     /// Opens (creating if needed) the cache file. WAL lets the UI read while sync writes.
-    public static func open(at url: URL) throws -> MailCache {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    /// `exclusive` takes the cache's lock first and throws `CacheLock.Held` when another process has it.
+    public static func open(at url: URL, exclusive: Bool = false) throws -> MailCache {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let lock = exclusive ? try CacheLock(path: url.path + ".lock") : nil
         var config = Configuration()
         config.prepareDatabase { db in
             // The cache is rebuildable from the server; NORMAL is durable enough with WAL.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         let pool = try DatabasePool(path: url.path, configuration: config)
-        return try MailCache(writer: pool)
+        return try MailCache(writer: pool, lock: lock)
     }
 
     /// A private in-memory cache, for tests and previews.
@@ -28,8 +33,9 @@ public final class MailCache: Sendable {
         try MailCache(writer: DatabaseQueue())
     }
 
-    init(writer: any DatabaseWriter) throws {
+    init(writer: any DatabaseWriter, lock: CacheLock? = nil) throws {
         self.writer = writer
+        self.lock = lock
         try Schema.migrator.migrate(writer)
     }
 

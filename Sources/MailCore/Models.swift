@@ -142,6 +142,27 @@ public struct MessageContent: Hashable, Sendable {
     }
 }
 
+/// How far a sync round is, for `otter sync`'s progress bar.
+public struct SyncProgress: Hashable, Sendable {
+    public var foldersDone: Int
+    public var foldersTotal: Int
+    /// Envelopes received in this round so far, and the folders' own total (an estimate for ETA).
+    public var messages: Int
+    public var expectedMessages: Int
+    public var bytes: Int
+    public var requests: Int
+
+    public init(foldersDone: Int = 0, foldersTotal: Int = 0, messages: Int = 0, expectedMessages: Int = 0,
+                bytes: Int = 0, requests: Int = 0) {
+        self.foldersDone = foldersDone
+        self.foldersTotal = foldersTotal
+        self.messages = messages
+        self.expectedMessages = expectedMessages
+        self.bytes = bytes
+        self.requests = requests
+    }
+}
+
 /// What the sync engine is doing, for the status line.
 public enum SyncActivity: Hashable, Sendable {
     case idle(lastSync: Date?)

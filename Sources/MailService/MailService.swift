@@ -17,22 +17,47 @@ public actor MailService {
     private var inFlightBodies: [MessageID: Task<MessageContent, Error>] = [:]
     private var priorityFolders: [FolderID] = []
     private var lastSync: Date?
+    private let progressContinuation: AsyncStream<SyncProgress>.Continuation
+    /// How far the running round is, for `otter sync`. Only the newest value matters.
+    public nonisolated let progress: AsyncStream<SyncProgress>
+    private var round = SyncProgress()
+    private var roundRunning = false
+    private var rerunRequested = false
+    private var activeFolder: FolderID?
 
     public init(graph: GraphClient, cache: MailCache, logger: Logger = Logger(label: "otter.service")) {
         self.graph = graph
         self.cache = cache
         self.logger = logger
         (activity, activityContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (progress, progressContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     // MARK: Sync
 
     /// One sync round over the whole mailbox: the folder hierarchy, then every folder's
-    /// messages, the Inbox and any folder the user is looking at first.
+    /// messages, the Inbox and any folder the user is looking at first. A call while a round
+    /// runs (a refresh key, the poll timer) does not start a second one beside it: the running
+    /// round goes once more when it ends.
     public func syncAll() async throws {
+        guard !roundRunning else {
+            rerunRequested = true
+            return
+        }
+        roundRunning = true
+        defer { roundRunning = false }
+        repeat {
+            rerunRequested = false
+            try await syncRound()
+        } while rerunRequested
+    }
+
+    private func syncRound() async throws {
         do {
             try await syncFolders()
             var remaining = try orderedFoldersForSync()
+            round = SyncProgress(foldersTotal: remaining.count, expectedMessages: try expectedMessages(remaining))
+            publishProgress()
             var failure: Error?
             while !remaining.isEmpty {
                 // Checked before each folder, so a folder the user opens mid-round goes next.
@@ -41,6 +66,8 @@ public actor MailService {
                 priorityFolders.removeAll { $0 == next }
                 do {
                     try await syncMessages(in: next)
+                    round.foldersDone += 1
+                    publishProgress()
                 } catch let error as GraphError where error.status.map({ $0 >= 400 && $0 < 500 && $0 != 401 && $0 != 429 }) ?? false {
                     // One folder the server refuses must not keep the others from syncing.
                     logger.warning("sync of a folder failed: \(error)")
@@ -116,6 +143,8 @@ public actor MailService {
             let cursor = next.map { SyncCursor(link: $0, roundComplete: page.nextLink == nil) }
             try cache.applyMessagePage(folderID: folderID, changes: changes, removed: removed, cursor: cursor)
             seen += page.value.count
+            round.messages += page.value.count
+            publishProgress()
             report(.syncingMessages(folder: TextSanitizer.oneLine(name), messages: seen))
             guard let nextLink = page.nextLink else { break }
             link = nextLink
@@ -130,6 +159,54 @@ public actor MailService {
 
     private func report(_ activity: SyncActivity) {
         activityContinuation.yield(activity)
+    }
+
+    private func publishProgress() {
+        round.bytes = graph.traffic.bytes
+        round.requests = graph.traffic.requests
+        progressContinuation.yield(round)
+    }
+
+    /// Envelopes a round will fetch, as far as anyone can know before it: the folders' totals
+    /// for folders never synced; an incremental round's size is unknown (0).
+    private func expectedMessages(_ folders: [FolderID]) throws -> Int {
+        let all = Dictionary(uniqueKeysWithValues: try cache.folders().map { ($0.id, $0) })
+        return try folders.reduce(0) { sum, id in
+            let synced = try cache.cursor(scope: SyncCursor.messageScope(id))?.roundComplete == true
+            return sum + (synced ? 0 : all[id]?.totalCount ?? 0)
+        }
+    }
+
+    // MARK: Polling
+
+    /// Keeps the cache current without a keypress: a full round every `interval`, and the
+    /// folder on screen every `activeInterval` in between (new mail there matters most).
+    /// Failures are shown in the status line and retried at the next tick; cancel the task to stop.
+    public func poll(every interval: Duration, activeFolderEvery activeInterval: Duration) async {
+        let clock = ContinuousClock()
+        var lastFull = clock.now
+        do { try await syncAll() } catch { logger.warning("sync failed: \(error)") }
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: min(activeInterval, interval)) } catch { return }
+            do {
+                if clock.now - lastFull >= interval {
+                    lastFull = clock.now
+                    try await syncAll()
+                } else if let folder = activeFolder, !roundRunning {
+                    try await syncMessages(in: folder)
+                    report(.idle(lastSync: Date()))
+                }
+            } catch {
+                logger.warning("sync failed: \(error)")
+                report(.failed(message: TextSanitizer.oneLine(String(describing: error))))
+            }
+        }
+    }
+
+    /// The folder on screen: synced first in a round and between rounds.
+    public func setActiveFolder(_ folderID: FolderID) {
+        activeFolder = folderID
+        prioritize(folderID)
     }
 
     // MARK: Bodies

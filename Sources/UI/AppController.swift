@@ -91,7 +91,7 @@ public final class AppController {
             let (list, service) = (messageList, service)
             send {
                 await list.show(folder: folder.id, name: folder.name, isInbox: folder.wellKnown == .inbox)
-                await service.prioritize(folder.id)
+                await service.setActiveFolder(folder.id)
             }
         }
         invalidate()

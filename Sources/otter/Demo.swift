@@ -16,6 +16,7 @@ struct Demo: AsyncParsableCommand {
     )
 
     @OptionGroup var mailbox: MailboxOptions
+    @OptionGroup var polling: PollingOptions
 
     func run() async throws {
         let paths = Paths()
@@ -39,11 +40,9 @@ struct Demo: AsyncParsableCommand {
             // Signing in to the emulator: the token is checked on this first call like any other.
             let me = try await graph.me()
             let account = me.mail ?? me.userPrincipalName ?? me.displayName ?? "demo"
-            let sync = Task {
-                do { try await service.syncAll() } catch { logger.error("demo sync failed: \(error)") }
-            }
+            let poller = polling.start(service)
             code = try await TerminalSession.run(service: service, account: account, paths: paths, notices: logging.warnings)
-            sync.cancel()
+            poller.cancel()
         } catch {
             await server.stop()
             throw error

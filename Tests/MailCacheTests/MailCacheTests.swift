@@ -135,3 +135,22 @@ import Testing
         #expect(try reopened.messageCount(in: MessageQuery(folderID: inbox)) == 1)
     }
 }
+
+@Suite struct CacheLockTests {
+    @Test func aSecondOwnerIsRefusedUntilTheFirstCloses() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("otter-lock-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("cache.sqlite")
+        var first: MailCache? = try MailCache.open(at: url, exclusive: true)
+        #expect(first != nil)
+        #expect {
+            _ = try MailCache.open(at: url, exclusive: true)
+        } throws: { error in
+            guard let held = error as? CacheLock.Held else { return false }
+            // flock is per open file description, so the same process is refused too, and is named.
+            return held.ownerPID == getpid() && held.description.contains("another otter")
+        }
+        first = nil
+        _ = try MailCache.open(at: url, exclusive: true)
+    }
+}

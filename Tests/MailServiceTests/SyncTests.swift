@@ -188,3 +188,38 @@ import Testing
         #expect(!page.value.isEmpty && page.value.allSatisfy { immutable.contains($0.id ?? "") })
     }
 }
+
+@Suite struct SyncRoundTests {
+    @Test func overlappingSyncCallsDoNotRunTwoRoundsSideBySide() async throws {
+        let f = try await SyncTests.Fixture.start(messages: 300)
+        defer { Task { await f.server.stop() } }
+        try await f.service.syncAll()
+        let requestsForOneRound: Int
+        do {
+            let before = f.graph.traffic.requests
+            try await f.service.syncAll()
+            requestsForOneRound = f.graph.traffic.requests - before
+        }
+        // Three calls at once: one round runs, the others ask it to go once more — two rounds in all.
+        let before = f.graph.traffic.requests
+        async let a: Void = f.service.syncAll()
+        async let b: Void = f.service.syncAll()
+        async let c: Void = f.service.syncAll()
+        _ = try await (a, b, c)
+        #expect(f.graph.traffic.requests - before == 2 * requestsForOneRound)
+    }
+
+    @Test func progressCountsFoldersMessagesAndBytes() async throws {
+        let f = try await SyncTests.Fixture.start(messages: 500)
+        defer { Task { await f.server.stop() } }
+        var iterator = f.service.progress.makeAsyncIterator()
+        try await f.service.syncAll()
+        var last = SyncProgress()
+        while let p = await iterator.next() {
+            last = p
+            if p.foldersDone == p.foldersTotal && p.foldersTotal > 0 { break }
+        }
+        #expect(last.messages == last.expectedMessages && last.messages > 400)
+        #expect(last.bytes > 0 && last.requests > 0)
+    }
+}

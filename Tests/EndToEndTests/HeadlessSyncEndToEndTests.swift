@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// `otter sync` and `otter` pointed at a separately running `otter emulator`, as a user would
+/// point them at any Graph-compatible server.
+@Suite(.serialized) struct HeadlessSyncEndToEndTests {
+    /// Runs `otter` with pipes (not a terminal) and returns its exit status and output.
+    static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = try otterExecutableURL()
+        process.arguments = arguments
+        process.environment = PTYProcess.baseEnvironment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Starts `otter emulator` and returns it with its base URL (read from its first line).
+    static func startEmulator(token: String, messages: Int) throws -> (PTYProcess, String) {
+        let emulator = try PTYProcess(executable: try otterExecutableURL().path,
+                                      arguments: ["emulator", "--token", token, "--messages", "\(messages)", "--seed", "5"],
+                                      environment: try DemoEndToEndTests.environment(), width: 120, height: 10)
+        try emulator.waitFor(timeout: .seconds(60), description: "the emulator's listening line") {
+            $0.lines.contains { $0.hasPrefix("listening on http://127.0.0.1:") }
+        }
+        let line = emulator.screen.lines.first { $0.hasPrefix("listening on ") }!
+        return (emulator, String(line.dropFirst("listening on ".count)).trimmingCharacters(in: .whitespaces))
+    }
+
+    @Test func syncThenASecondInstanceIsRefusedPolitely() async throws {
+        let (emulator, url) = try Self.startEmulator(token: "tok-123", messages: 300)
+        defer { emulator.terminate() }
+        let env = try DemoEndToEndTests.environment()
+        let options = ["--account", "work", "--graph-url", url + "/v1.0", "--access-token-command", "printf 'tok-123\\n'"]
+
+        let first = try Self.run(["sync"] + options, environment: env)
+        #expect(first.status == 0, "\(first.err)")
+        // Not a terminal: plain lines, one per finished folder, ending with every folder done.
+        let lines = first.out.split(separator: "\n")
+        let last = try #require(lines.last)
+        #expect(last.hasPrefix("folders ") && !first.out.contains("\u{1B}"))
+        let counts = last.split(separator: " ")[1].split(separator: "/")
+        #expect(counts.count == 2 && counts[0] == counts[1])
+        #expect(FileManager.default.fileExists(atPath: env["XDG_CACHE_HOME"]! + "/otter/work/cache.sqlite"))
+
+        // The TUI on the same account holds the cache; a second process says so and exits.
+        let tui = try PTYProcess(executable: try otterExecutableURL().path, arguments: options, environment: env,
+                                 width: 100, height: 30)
+        defer { tui.terminate() }
+        try await tui.waitFor(timeout: .seconds(60), description: "the TUI on the synced cache") {
+            $0.contains("Focused  Other") && $0.lines[29].contains("1 of")
+        }
+        let second = try Self.run(["sync"] + options, environment: env)
+        #expect(second.status == 1)
+        #expect(second.err.contains("another otter is already using this mailbox"))
+        try tui.send("q")
+        #expect(try await tui.waitForExit(timeout: .seconds(20)) == 0)
+    }
+
+    @Test func aFailingTokenCommandIsAClearError() throws {
+        let (emulator, url) = try Self.startEmulator(token: "right", messages: 20)
+        defer { emulator.terminate() }
+        let env = try DemoEndToEndTests.environment()
+        let failing = try Self.run(["sync", "--graph-url", url + "/v1.0", "--access-token-command", "exit 3"], environment: env)
+        #expect(failing.status == 1)
+        #expect(failing.err.contains("sign-in failed") && failing.err.contains("exit status 3"))
+        let wrong = try Self.run(["sync", "--graph-url", url + "/v1.0", "--access-token-command", "echo wrong"], environment: env)
+        #expect(wrong.status == 1)
+        #expect(wrong.err.contains("401") && wrong.err.contains("InvalidAuthenticationToken"))
+        let none = try Self.run(["sync"], environment: env)
+        #expect(none.status != 0 && none.err.contains("otter demo"))
+    }
+}
