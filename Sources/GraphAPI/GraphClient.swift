@@ -62,18 +62,28 @@ public final class GraphClient: Sendable {
     private let maxResponseBytes = 64 * 1024 * 1024
     /// Every response counted, for `otter sync`'s progress and the benchmarks.
     public let traffic = TrafficCounter()
+    private let gate = RequestGate()
+    private let retry: RetryPolicy
+    private let retryContinuation: AsyncStream<RetryEvent>.Continuation
+    /// Each wait before a retry, for the status line ("throttled, retrying in 12 s").
+    public let retries: AsyncStream<RetryEvent>
 
     public init(configuration: GraphConfiguration, tokens: any AccessTokenSource,
-                httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "otter.graph")) {
+                httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "otter.graph"),
+                retry: RetryPolicy = RetryPolicy()) {
         self.configuration = configuration
         self.tokens = tokens
         self.http = httpClient
         self.logger = logger
+        self.retry = retry
+        (retries, retryContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     public convenience init(configuration: GraphConfiguration, tokenProvider: @escaping AccessTokenProvider,
-                            httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "otter.graph")) {
-        self.init(configuration: configuration, tokens: FixedAccessToken(tokenProvider), httpClient: httpClient, logger: logger)
+                            httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "otter.graph"),
+                            retry: RetryPolicy = RetryPolicy()) {
+        self.init(configuration: configuration, tokens: FixedAccessToken(tokenProvider), httpClient: httpClient, logger: logger,
+                  retry: retry)
     }
 
     // MARK: Typed operations
@@ -150,17 +160,52 @@ public final class GraphClient: Sendable {
     }
 
     /// Sends one request and returns the response if it is a success; Graph errors are thrown.
+    /// Throttling (429), unavailability (503/504) and, for GETs, dropped connections are retried
+    /// per `RetryPolicy`, with a 429's `Retry-After` holding back every request to the mailbox.
     /// A 401 gets one more try with a fresh token (an expired access token is routine).
     public func send(method: HTTPMethod, url: URL, preferences: [String] = [], body: Data? = nil) async throws -> GraphResponse {
+        var attempt = 1
+        while true {
+            do {
+                return try await sendAuthorized(method: method, url: url, preferences: preferences, body: body)
+            } catch let error as GraphError {
+                guard let delay = retry.delay(after: error, attempt: attempt, idempotent: method == .GET) else { throw error }
+                if error.status == 429 { await gate.pause(for: delay) }
+                logger.notice("graph \(method.rawValue) \(url.path): \(error.code ?? "error"), retrying in \(delay) s")
+                retryContinuation.yield(RetryEvent(throttled: error.status == 429, delay: delay, attempt: attempt))
+                try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                attempt += 1
+            }
+        }
+    }
+
+    private func sendAuthorized(method: HTTPMethod, url: URL, preferences: [String], body: Data?) async throws -> GraphResponse {
         let token = try await currentToken()
         do {
-            return try await send(method: method, url: url, token: token, preferences: preferences, body: body)
+            return try await sendThroughGate(method: method, url: url, token: token, preferences: preferences, body: body)
         } catch let error as GraphError where error.status == 401 {
             await tokens.invalidate(token)
             let fresh = try await currentToken()
             guard fresh != token else { throw error }
-            return try await send(method: method, url: url, token: fresh, preferences: preferences, body: body)
+            return try await sendThroughGate(method: method, url: url, token: fresh, preferences: preferences, body: body)
         }
+    }
+
+    private func sendThroughGate(method: HTTPMethod, url: URL, token: String, preferences: [String], body: Data?) async throws -> GraphResponse {
+        await gate.enter()
+        do {
+            let response = try await send(method: method, url: url, token: token, preferences: preferences, body: body)
+            await gate.leave()
+            return response
+        } catch {
+            await gate.leave()
+            throw error
+        }
+    }
+
+    /// Requests to this mailbox being sent right now (never more than four).
+    public var requestsInFlight: Int {
+        get async { await gate.currentlyInFlight }
     }
 
     private func currentToken() async throws -> String {
@@ -254,6 +299,14 @@ public final class GraphClient: Sendable {
         set.insert(charactersIn: "-._~,'$()/:")
         return set
     }()
+}
+
+/// A request about to be tried again after `delay` seconds.
+public struct RetryEvent: Sendable, Hashable {
+    /// A 429 (the server asked us to slow down), as opposed to an outage or a dropped connection.
+    public var throttled: Bool
+    public var delay: TimeInterval
+    public var attempt: Int
 }
 
 /// `Retry-After` is either delta-seconds (possibly fractional, as Graph sends `2.128`) or an HTTP date.

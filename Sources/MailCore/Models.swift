@@ -168,11 +168,13 @@ public enum SyncActivity: Hashable, Sendable {
     case idle(lastSync: Date?)
     case syncingFolders
     case syncingMessages(folder: String, messages: Int)
+    /// Waiting before trying again: throttled by the server (429) or the server was unavailable.
+    case retrying(throttled: Bool, seconds: Int)
     case failed(message: String)
 
     public var isBusy: Bool {
         switch self {
-        case .syncingFolders, .syncingMessages: true
+        case .syncingFolders, .syncingMessages, .retrying: true
         case .idle, .failed: false
         }
     }

@@ -31,6 +31,12 @@ public actor MailService {
         self.logger = logger
         (activity, activityContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         (progress, progressContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let (retries, continuation) = (graph.retries, activityContinuation)
+        Task {
+            for await event in retries {
+                continuation.yield(.retrying(throttled: event.throttled, seconds: max(1, Int(event.delay.rounded(.up)))))
+            }
+        }
     }
 
     // MARK: Sync

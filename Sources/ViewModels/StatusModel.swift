@@ -55,6 +55,8 @@ public actor StatusModel {
             return "syncing folders…"
         case .syncingMessages(let folder, let count):
             return count == 0 ? "syncing \(folder)…" : "syncing \(folder)… \(count.formatted()) messages"
+        case .retrying(let throttled, let seconds):
+            return throttled ? "throttled, retrying in \(seconds) s" : "server unavailable, retrying in \(seconds) s"
         case .failed(let message):
             return "sync failed: \(message)"
         }

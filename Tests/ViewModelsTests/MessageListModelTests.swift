@@ -155,6 +155,7 @@ import Testing
         #expect(StatusModel.describe(.syncingFolders) == "syncing folders…")
         #expect(StatusModel.describe(.failed(message: "offline")) == "sync failed: offline")
         #expect(StatusModel.describe(.idle(lastSync: nil)) == "not synced yet")
+        #expect(StatusModel.describe(.retrying(throttled: true, seconds: 12)) == "throttled, retrying in 12 s")
     }
 }
 

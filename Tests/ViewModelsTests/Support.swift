@@ -11,7 +11,7 @@ func offlineService(cache: MailCache) throws -> MailService {
     // A short deadline: AsyncHTTPClient keeps retrying a refused connection until the deadline.
     let graph = GraphClient(configuration: try GraphConfiguration(baseURL: URL(string: "http://127.0.0.1:1/v1.0")!,
                                                                   requestTimeout: .seconds(2)),
-                            tokenProvider: { "unused" })
+                            tokenProvider: { "unused" }, retry: .none)
     return MailService(graph: graph, cache: cache)
 }
 
