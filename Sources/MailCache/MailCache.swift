@@ -1,6 +1,19 @@
 import Foundation
 import GRDB
 import MailCore
+import Synchronization
+
+public enum MailCacheError: Error, CustomStringConvertible {
+    /// The file was written by a newer Otter, whose schema this one does not know.
+    case newerSchema
+
+    public var description: String {
+        switch self {
+        case .newerSchema:
+            "the cache was written by a newer version of Otter; upgrade Otter, or delete the cache to rebuild it"
+        }
+    }
+}
 
 /// The local, rebuildable copy of a mailbox: folders, message envelopes, bodies and the delta
 /// cursors that say how far each folder is synced.
@@ -13,19 +26,50 @@ public final class MailCache: Sendable {
     /// Held for the cache's lifetime when it was opened exclusively.
     private let lock: CacheLock?
 
-    /// Opens (creating if needed) the cache file. WAL lets the UI read while sync writes.
+    /// What happened when the cache was opened, for the user (shown once in the status line).
+    public private(set) var openingNotice: String? {
+        get { notice.withLock { $0 } }
+        set { notice.withLock { $0 = newValue } }
+    }
+    private let notice = Mutex<String?>(nil)
+
+    /// Opens (creating if needed) the cache file. WAL lets the UI read while sync writes; where
+    /// WAL is unavailable (some network file systems) a rollback journal does instead.
     /// `exclusive` takes the cache's lock first and throws `CacheLock.Held` when another process has it.
+    /// A corrupt file is moved aside and a fresh cache created (the cache is rebuildable from the
+    /// server); a cache written by a newer Otter is refused with `MailCacheError.newerSchema`.
     public static func open(at url: URL, exclusive: Bool = false) throws -> MailCache {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let lock = exclusive ? try CacheLock(path: url.path + ".lock") : nil
+        do {
+            return try MailCache(writer: try makeWriter(url), lock: lock)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            let aside = url.path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: url.path + suffix) {
+                try FileManager.default.moveItem(atPath: url.path + suffix, toPath: aside + suffix)
+            }
+            let cache = try MailCache(writer: try makeWriter(url), lock: lock)
+            cache.openingNotice = "the cache was damaged and is being rebuilt from the server (old copy: \(aside))"
+            return cache
+        }
+    }
+
+    private static func makeWriter(_ url: URL) throws -> any DatabaseWriter {
         var config = Configuration()
         config.prepareDatabase { db in
             // The cache is rebuildable from the server; NORMAL is durable enough with WAL.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        let pool = try DatabasePool(path: url.path, configuration: config)
-        return try MailCache(writer: pool, lock: lock)
+        do {
+            return try DatabasePool(path: url.path, configuration: config)
+        } catch let error as DatabaseError where error.resultCode != .SQLITE_CORRUPT && error.resultCode != .SQLITE_NOTADB {
+            // No WAL here (network file systems lack the shared memory it needs): one connection
+            // with a rollback journal still works, only reads wait for writes.
+            var fallback = Configuration()
+            fallback.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            return try DatabaseQueue(path: url.path, configuration: fallback)
+        }
     }
 
     /// A private in-memory cache, for tests and previews.
@@ -36,7 +80,18 @@ public final class MailCache: Sendable {
     init(writer: any DatabaseWriter, lock: CacheLock? = nil) throws {
         self.writer = writer
         self.lock = lock
-        try Schema.migrator.migrate(writer)
+        let migrator = Schema.migrator
+        if try writer.read({ try migrator.hasBeenSuperseded($0) }) {
+            throw MailCacheError.newerSchema
+        }
+        try migrator.migrate(writer)
+    }
+
+    /// Test support: records a migration this version does not know, as a newer Otter would.
+    func recordForeignMigration(_ identifier: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [identifier])
+        }
     }
 
     // MARK: Folders

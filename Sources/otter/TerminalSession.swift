@@ -10,6 +10,7 @@ enum TerminalSession {
     static func run(service: MailService, account: String, paths: Paths, notices: [String]) async throws -> Int32 {
         let logger = Logger(label: "otter.ui")
         var warnings = notices
+        if let cacheNotice = service.cache.openingNotice { warnings.append(cacheNotice) }
         var keymap = Keymap.default
         let userKeymap = paths.config.appendingPathComponent("keymaps.conf")
         if let text = try? String(contentsOf: userKeymap, encoding: .utf8) {

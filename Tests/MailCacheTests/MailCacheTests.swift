@@ -1,5 +1,5 @@
 import Foundation
-import MailCache
+@testable import MailCache
 import MailCore
 import Testing
 
@@ -152,5 +152,33 @@ import Testing
         }
         first = nil
         _ = try MailCache.open(at: url, exclusive: true)
+    }
+}
+
+@Suite struct CacheRecoveryTests {
+    func tempURL() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("otter-recovery-\(UUID().uuidString)/cache.sqlite")
+    }
+
+    @Test func aCorruptFileIsMovedAsideAndAFreshCacheCreated() throws {
+        let url = tempURL()
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(repeating: 0x5A, count: 8192).write(to: url)
+        let cache = try MailCache.open(at: url)
+        #expect(cache.openingNotice?.contains("rebuilt from the server") == true)
+        #expect(try cache.folders().isEmpty)
+        let files = try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)
+        #expect(files.contains { $0.hasPrefix("cache.sqlite.corrupt-") })
+    }
+
+    @Test func aCacheFromANewerOtterIsRefused() throws {
+        let url = tempURL()
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        do {
+            let cache = try MailCache.open(at: url)
+            try cache.recordForeignMigration("v99-from-the-future")
+        }
+        #expect(throws: MailCacheError.self) { _ = try MailCache.open(at: url) }
     }
 }
