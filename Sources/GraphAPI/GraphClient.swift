@@ -118,6 +118,25 @@ public final class GraphClient: Sendable {
                       preferences: ["outlook.body-content-type=\"\(bodyFormat.rawValue)\""])
     }
 
+    // MARK: Changes
+
+    /// `PATCH /messages/{id}` with the changed properties (isRead, flag, categories…); 200.
+    public func updateMessage(id: String, _ changes: [String: any Sendable]) async throws {
+        _ = try await sendJSON(.PATCH, path: "\(configuration.mailboxPath)/messages/\(Self.pathSegment(id))", changes)
+    }
+
+    /// `POST /messages/{id}/move`; 201 with the moved message. Returns its id (unchanged with immutable ids).
+    public func moveMessage(id: String, to destination: String) async throws -> GraphMessage {
+        let response = try await sendJSON(.POST, path: "\(configuration.mailboxPath)/messages/\(Self.pathSegment(id))/move",
+                                          ["destinationId": destination])
+        return try decode(GraphMessage.self, from: response)
+    }
+
+    private func sendJSON(_ method: HTTPMethod, path: String, _ object: [String: any Sendable]) async throws -> GraphResponse {
+        let body = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return try await send(method: method, url: makeURL(path: path, query: []), body: body)
+    }
+
     /// One page of a folder's messages (newest first), optionally filtered (`inferenceClassification eq 'other'`).
     public func listMessages(folderID: String, select: [String], filter: String? = nil, top: Int = 50,
                              link: String? = nil) async throws -> GraphPage<GraphMessage> {

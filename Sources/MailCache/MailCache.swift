@@ -181,6 +181,31 @@ public final class MailCache: Sendable {
         }
     }
 
+    /// Shows a user's action at once, before the server has it (it is in the outbox already).
+    /// Returns the envelope as it was, or nil when the message is not in the cache.
+    @discardableResult
+    public func applyLocally(_ action: TriageAction, to id: MessageID) throws -> MessageSummary? {
+        try writer.write { db in
+            guard let before = try MessageRecord.fetchOne(db, key: id.rawValue)?.summary else { return nil }
+            let after = action.applied(to: before)
+            try db.execute(sql: Schema.upsertMessageSQL, arguments: MessageRecord.arguments(after))
+            // Keep the folders' counts in step until the next folder sync brings the server's.
+            func adjust(_ folder: FolderID, total: Int, unread: Int) throws {
+                try db.execute(sql: """
+                    UPDATE folder SET totalCount = MAX(0, totalCount + ?), unreadCount = MAX(0, unreadCount + ?) WHERE id = ?
+                    """, arguments: [total, unread, folder.rawValue])
+            }
+            let unreadBefore = before.isRead ? 0 : 1, unreadAfter = after.isRead ? 0 : 1
+            if before.folderID == after.folderID {
+                try adjust(after.folderID, total: 0, unread: unreadAfter - unreadBefore)
+            } else {
+                try adjust(before.folderID, total: -1, unread: -unreadBefore)
+                try adjust(after.folderID, total: 1, unread: unreadAfter)
+            }
+            return before
+        }
+    }
+
     public func message(_ id: MessageID) throws -> MessageSummary? {
         try writer.read { db in try MessageRecord.fetchOne(db, key: id.rawValue)?.summary }
     }

@@ -170,12 +170,16 @@ public enum SyncActivity: Hashable, Sendable {
     case syncingMessages(folder: String, messages: Int)
     /// Waiting before trying again: throttled by the server (429) or the server was unavailable.
     case retrying(throttled: Bool, seconds: Int)
+    /// The server cannot be reached; this many actions wait in the outbox.
+    case offline(pending: Int)
+    /// The server refused an action for good; it was undone on screen.
+    case actionFailed(message: String)
     case failed(message: String)
 
     public var isBusy: Bool {
         switch self {
         case .syncingFolders, .syncingMessages, .retrying: true
-        case .idle, .failed: false
+        case .idle, .failed, .offline, .actionFailed: false
         }
     }
 }

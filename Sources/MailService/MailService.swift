@@ -9,7 +9,9 @@ import MailCore
 /// the cache through it and never waits on the network to draw.
 public actor MailService {
     public nonisolated let cache: MailCache
-    private let graph: GraphClient
+    /// The outbox of user actions (see Outbox.swift).
+    nonisolated let actions: ActionStore
+    let graph: GraphClient
     private let logger: Logger
     private let activityContinuation: AsyncStream<SyncActivity>.Continuation
     /// The sync engine's state, for the status line. Only the newest value matters.
@@ -24,10 +26,17 @@ public actor MailService {
     private var roundRunning = false
     private var rerunRequested = false
     private var activeFolder: FolderID?
+    var replayTask: Task<Void, Never>?
+    /// The action being sent right now: a new action never coalesces with it.
+    var sendingAction: Int64?
 
-    public init(graph: GraphClient, cache: MailCache, logger: Logger = Logger(label: "otter.service")) {
+    /// `actions` is the durable outbox under `$XDG_STATE_HOME`; nil keeps actions in memory
+    /// (tests, and the demo, whose mailbox lives only as long as the process).
+    public init(graph: GraphClient, cache: MailCache, actions: ActionStore? = nil,
+                logger: Logger = Logger(label: "otter.service")) throws {
         self.graph = graph
         self.cache = cache
+        self.actions = try actions ?? ActionStore.inMemory()
         self.logger = logger
         (activity, activityContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         (progress, progressContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -148,6 +157,7 @@ public actor MailService {
             let next = page.nextLink ?? page.deltaLink
             let cursor = next.map { SyncCursor(link: $0, roundComplete: page.nextLink == nil) }
             try cache.applyMessagePage(folderID: folderID, changes: changes, removed: removed, cursor: cursor)
+            try reapplyPending(to: Set(changes.map(\.id)))
             seen += page.value.count
             round.messages += page.value.count
             publishProgress()
@@ -163,7 +173,7 @@ public actor MailService {
         return folders.sorted { (rank($0), $0.displayName) < (rank($1), $1.displayName) }.map(\.id)
     }
 
-    private func report(_ activity: SyncActivity) {
+    func report(_ activity: SyncActivity) {
         activityContinuation.yield(activity)
     }
 
@@ -191,9 +201,12 @@ public actor MailService {
     public func poll(every interval: Duration, activeFolderEvery activeInterval: Duration) async {
         let clock = ContinuousClock()
         var lastFull = clock.now
+        await replayPending()
         do { try await syncAll() } catch { logger.warning("sync failed: \(error)") }
         while !Task.isCancelled {
             do { try await Task.sleep(for: min(activeInterval, interval)) } catch { return }
+            // Actions left pending by an outage go out before the next sync reads the server.
+            await replayPending()
             do {
                 if clock.now - lastFull >= interval {
                     lastFull = clock.now

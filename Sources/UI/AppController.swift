@@ -233,6 +233,8 @@ public final class AppController {
         case .goFolder(let wellKnown):
             state.mode = .panes
             send { await folders.select(wellKnown: wellKnown) }
+        case .markRead, .markUnread, .toggleFlag, .delete, .archive, .junk:
+            triage(action)
         case .sync:
             Task {
                 do { try await service.syncAll() } catch {
@@ -240,6 +242,40 @@ public final class AppController {
                 }
             }
         }
+    }
+
+    /// Triage on the selected message. The outbox makes it durable and shows it at once; a
+    /// failure to even record it is said in the status line, never dropped silently.
+    private func triage(_ action: Action) {
+        guard let row = state.list.selectedRow else {
+            state.notice = "no message selected"
+            return
+        }
+        let service = self.service
+        let ids = [row.id]
+        let request: @Sendable () async throws -> Void
+        switch action {
+        case .markRead: request = { try await service.perform(.markRead(true), on: ids) }
+        case .markUnread: request = { try await service.perform(.markRead(false), on: ids) }
+        case .toggleFlag:
+            let status: FlagStatus = row.flag == .flagged ? .notFlagged : .flagged
+            request = { try await service.perform(.flag(status), on: ids) }
+        case .delete: request = { try await service.move(ids, to: .deleteditems) }
+        case .archive: request = { try await service.move(ids, to: .archive) }
+        case .junk: request = { try await service.move(ids, to: .junkemail) }
+        default: return
+        }
+        send { [weak self] in
+            do { try await request() } catch {
+                let message = TextSanitizer.oneLine("could not \(action.name): \(error)")
+                await MainActor.run { self?.showNotice(message) }
+            }
+        }
+    }
+
+    private func showNotice(_ message: String) {
+        state.notice = message
+        invalidate()
     }
 
     private func move(_ action: Action, in pane: Pane) {

@@ -16,6 +16,7 @@ public enum Action: Hashable, Sendable {
     case nextMessage, prevMessage
     case goFolder(WellKnownFolder)
     case sync
+    case markRead, markUnread, toggleFlag, delete, archive, junk
 
     static let simple: [String: Action] = [
         "quit": .quit, "help": .help, "next-pane": .nextPane, "prev-pane": .prevPane, "pane-left": .paneLeft,
@@ -24,6 +25,8 @@ public enum Action: Hashable, Sendable {
         "scroll-down": .scrollDown, "scroll-up": .scrollUp, "open": .open, "back": .back,
         "toggle-folder": .toggleFolder, "toggle-focused-other": .toggleFocusedOther,
         "next-message": .nextMessage, "prev-message": .prevMessage, "sync": .sync,
+        "mark-read": .markRead, "mark-unread": .markUnread, "toggle-flag": .toggleFlag, "delete": .delete,
+        "archive": .archive, "junk": .junk,
     ]
 
     /// Parses `name [args]` from the right side of a binding.

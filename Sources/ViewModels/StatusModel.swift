@@ -41,7 +41,10 @@ public actor StatusModel {
     func update(_ activity: SyncActivity) {
         current.activity = Self.describe(activity)
         current.isBusy = activity.isBusy
-        if case .failed = activity { current.isError = true } else { current.isError = false }
+        switch activity {
+        case .failed, .actionFailed, .offline: current.isError = true
+        default: current.isError = false
+        }
         publisher.publish(current)
     }
 
@@ -57,6 +60,10 @@ public actor StatusModel {
             return count == 0 ? "syncing \(folder)…" : "syncing \(folder)… \(count.formatted()) messages"
         case .retrying(let throttled, let seconds):
             return throttled ? "throttled, retrying in \(seconds) s" : "server unavailable, retrying in \(seconds) s"
+        case .offline(let pending):
+            return pending == 0 ? "offline" : "offline, \(pending) pending"
+        case .actionFailed(let message):
+            return message
         case .failed(let message):
             return "sync failed: \(message)"
         }

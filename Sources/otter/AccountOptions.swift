@@ -40,7 +40,8 @@ struct AccountOptions: ParsableArguments {
                                 logger: Logger(label: "otter.graph"))
         let cache = try MailCache.open(at: paths.cache.appendingPathComponent(account).appendingPathComponent("cache.sqlite"),
                                        exclusive: true)
-        return MailService(graph: graph, cache: cache, logger: Logger(label: "otter.service"))
+        let actions = try ActionStore.open(at: paths.state.appendingPathComponent(account).appendingPathComponent("pending.sqlite"))
+        return try MailService(graph: graph, cache: cache, actions: actions, logger: Logger(label: "otter.service"))
     }
 }
 

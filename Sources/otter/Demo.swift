@@ -36,7 +36,7 @@ struct Demo: AsyncParsableCommand {
             let cache = try MailCache.open(at: cacheDirectory.appendingPathComponent("cache.sqlite"))
             let graph = GraphClient(configuration: try GraphConfiguration(baseURL: baseURL.appendingPathComponent("v1.0")),
                                     tokenProvider: { token }, logger: Logger(label: "otter.graph"))
-            let service = MailService(graph: graph, cache: cache, logger: Logger(label: "otter.service"))
+            let service = try MailService(graph: graph, cache: cache, logger: Logger(label: "otter.service"))
             // Signing in to the emulator: the token is checked on this first call like any other.
             let me = try await graph.me()
             let account = me.mail ?? me.userPrincipalName ?? me.displayName ?? "demo"

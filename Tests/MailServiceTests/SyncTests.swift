@@ -25,7 +25,7 @@ import Testing
                                     tokenProvider: { SyncTests.token })
             let cache = try MailCache.inMemory()
             return Fixture(server: server, mailbox: mailbox, graph: graph, cache: cache,
-                           service: MailService(graph: graph, cache: cache))
+                           service: try MailService(graph: graph, cache: cache))
         }
 
         /// The cache's view of every message: immutable id → (folder name path, read, subject).
@@ -141,7 +141,7 @@ import Testing
         defer { Task { await server.stop() } }
         let graph = GraphClient(configuration: try GraphConfiguration(baseURL: base.appendingPathComponent("v1.0")),
                                 tokenProvider: { "wrong" })
-        let service = MailService(graph: graph, cache: try MailCache.inMemory())
+        let service = try MailService(graph: graph, cache: try MailCache.inMemory())
         await #expect {
             try await service.syncAll()
         } throws: { error in

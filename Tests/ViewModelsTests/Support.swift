@@ -12,7 +12,7 @@ func offlineService(cache: MailCache) throws -> MailService {
     let graph = GraphClient(configuration: try GraphConfiguration(baseURL: URL(string: "http://127.0.0.1:1/v1.0")!,
                                                                   requestTimeout: .seconds(2)),
                             tokenProvider: { "unused" }, retry: .none)
-    return MailService(graph: graph, cache: cache)
+    return try MailService(graph: graph, cache: cache)
 }
 
 let inboxID = FolderID("inbox")
