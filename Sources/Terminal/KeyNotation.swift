@@ -79,6 +79,8 @@ public enum KeyNotation {
         "home": .home, "end": .end,
         "space": .character(" "), "lt": .character("<"), "gt": .character(">"),
         "bar": .character("|"), "bslash": .character("\\"),
+        // keymaps.conf starts comments with # and ;, so a binding for those keys names them.
+        "hash": .character("#"), "semicolon": .character(";"),
     ]
 
     private static func baseName(_ c: Character) -> String {

@@ -75,13 +75,13 @@ import Testing
             #expect(offline.pendingActionCount == 2)
             #expect(try f.cache.message(id)?.isRead == true && f.cache.message(id)?.flag == .flagged)
         }
-        // A sync meanwhile brings the server's older state; the pending actions stay on top.
-        try await f.service.syncAll()
-        _ = try await f.mailbox.update(id: message.id) { $0.subject = "changed elsewhere" }
-        try await f.service.syncAll()
-        // The next start (same outbox file, server reachable) sends them.
+        // The next start, same outbox file, server reachable. Its first sync brings the server's
+        // older state of the message (changed elsewhere meanwhile); the pending actions stay on top.
         let restarted = try MailService(graph: f.graph, cache: f.cache, actions: try ActionStore.open(at: storeURL))
+        _ = try await f.mailbox.update(id: message.id) { $0.subject = "changed elsewhere" }
+        try await restarted.syncAll()
         #expect(try f.cache.message(id)?.isRead == true && f.cache.message(id)?.subject == "changed elsewhere")
+        #expect(try f.cache.message(id)?.flag == .flagged)
         await restarted.replayPending()
         #expect(restarted.pendingActionCount == 0)
         let server = try await f.mailbox.message(id: message.id)

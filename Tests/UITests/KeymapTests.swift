@@ -13,6 +13,8 @@ import Testing
         #expect(keymap.resolve([.tab], in: .folders) == .action(.nextPane))
         #expect(keymap.resolve([.backTab], in: .list) == .action(.prevPane))
         #expect(keymap.resolve([.character("F")], in: .list) == .action(.toggleFocusedOther))
+        #expect(keymap.resolve([.character("#")], in: .list) == .action(.delete))
+        #expect(keymap.resolve([.character("I")], in: .reader) == .action(.markRead))
     }
 
     @Test func multiKeySequencesWaitForTheirSecondKey() {
