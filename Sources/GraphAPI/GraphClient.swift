@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import MailCore
 import NIOCore
 import NIOHTTP1
 
@@ -260,6 +261,7 @@ public final class GraphClient: Sendable {
         }
         let status = Int(response.status.code)
         traffic.record(bytes: bytes.readableBytes)
+        CrashPoint.hit()
         let requestID = response.headers.first(name: "request-id")
         // Never log the query (it can hold search terms) or any header value but the ids.
         logger.debug("graph \(method.rawValue) \(url.path) → \(status) in \(ContinuousClock.now - started)",

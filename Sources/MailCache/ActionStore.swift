@@ -21,6 +21,13 @@ public final class ActionStore: Sendable {
         try ActionStore(writer: DatabaseQueue())
     }
 
+    /// Every write goes through here: one transaction, then a crash point (see `CrashPoint`).
+    func write<T>(_ updates: (Database) throws -> T) throws -> T {
+        let result = try writer.write(updates)
+        CrashPoint.hit()
+        return result
+    }
+
     init(writer: any DatabaseWriter) throws {
         self.writer = writer
         var migrator = DatabaseMigrator()
@@ -48,7 +55,7 @@ public final class ActionStore: Sendable {
     @discardableResult
     public func append(_ action: TriageAction, on id: MessageID, undo: TriageAction,
                        sendingSequence: Int64? = nil) throws -> PendingAction? {
-        try writer.write { db in
+        try write { db in
             let earlier = try Row.fetchOne(db, sql: """
                 SELECT sequence, undo FROM action WHERE messageId = ? AND kind = ? AND sequence != ?
                 ORDER BY sequence DESC LIMIT 1
@@ -89,11 +96,11 @@ public final class ActionStore: Sendable {
 
     /// The server has it (or it failed for good): it is no longer pending.
     public func remove(_ sequence: Int64) throws {
-        try writer.write { db in try db.execute(sql: "DELETE FROM action WHERE sequence = ?", arguments: [sequence]) }
+        try write { db in try db.execute(sql: "DELETE FROM action WHERE sequence = ?", arguments: [sequence]) }
     }
 
     public func recordAttempt(_ sequence: Int64) throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE action SET attempts = attempts + 1 WHERE sequence = ?", arguments: [sequence])
         }
     }

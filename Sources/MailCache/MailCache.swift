@@ -77,6 +77,13 @@ public final class MailCache: Sendable {
         try MailCache(writer: DatabaseQueue())
     }
 
+    /// Every write goes through here: one transaction, then a crash point (see `CrashPoint`).
+    func write<T>(_ updates: (Database) throws -> T) throws -> T {
+        let result = try writer.write(updates)
+        CrashPoint.hit()
+        return result
+    }
+
     init(writer: any DatabaseWriter, lock: CacheLock? = nil) throws {
         self.writer = writer
         self.lock = lock
@@ -89,7 +96,7 @@ public final class MailCache: Sendable {
 
     /// Test support: records a migration this version does not know, as a newer Otter would.
     func recordForeignMigration(_ identifier: String) throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [identifier])
         }
     }
@@ -99,7 +106,7 @@ public final class MailCache: Sendable {
     /// Inserts or updates folders from a folder-delta page and removes the ones Graph reported
     /// removed, together with their messages, in one transaction with the round's cursor.
     public func applyFolderPage(upserts: [Folder], removed: [FolderID], cursor: SyncCursor?) throws {
-        try writer.write { db in
+        try write { db in
             for folder in upserts { try FolderRecord(folder).upsert(db) }
             for id in removed {
                 try db.execute(sql: "DELETE FROM message WHERE folderId = ?", arguments: [id.rawValue])
@@ -111,7 +118,7 @@ public final class MailCache: Sendable {
 
     /// Records which folder a well-known name resolves to (Graph v1.0 does not say in the folder itself).
     public func setWellKnown(_ wellKnown: WellKnownFolder, folderID: FolderID) throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE folder SET wellKnown = NULL WHERE wellKnown = ?", arguments: [wellKnown.rawValue])
             try db.execute(sql: "UPDATE folder SET wellKnown = ? WHERE id = ?", arguments: [wellKnown.rawValue, folderID.rawValue])
         }
@@ -151,7 +158,7 @@ public final class MailCache: Sendable {
     /// this folder, so a move whose destination was synced first is left alone.
     public func applyMessagePage(folderID: FolderID, changes: [EnvelopeChange], removed: [MessageID],
                                  cursor: SyncCursor?) throws {
-        try writer.write { db in
+        try write { db in
             let insert = try db.cachedStatement(sql: Schema.upsertMessageSQL)
             for change in changes {
                 if let existing = try MessageRecord.fetchOne(db, key: change.id.rawValue) {
@@ -175,7 +182,7 @@ public final class MailCache: Sendable {
     /// round (really deleted, or moved to a folder that is not synced), with their bodies.
     @discardableResult
     public func purgeOrphans() throws -> Int {
-        try writer.write { db in
+        try write { db in
             try db.execute(sql: "DELETE FROM message WHERE folderId = ?", arguments: [Schema.orphanFolder])
             return db.changesCount
         }
@@ -185,7 +192,7 @@ public final class MailCache: Sendable {
     /// Returns the envelope as it was, or nil when the message is not in the cache.
     @discardableResult
     public func applyLocally(_ action: TriageAction, to id: MessageID) throws -> MessageSummary? {
-        try writer.write { db in
+        try write { db in
             guard let before = try MessageRecord.fetchOne(db, key: id.rawValue)?.summary else { return nil }
             let after = action.applied(to: before)
             try db.execute(sql: Schema.upsertMessageSQL, arguments: MessageRecord.arguments(after))
@@ -282,7 +289,7 @@ public final class MailCache: Sendable {
     }
 
     public func storeContent(_ content: MessageContent) throws {
-        try writer.write { db in
+        try write { db in
             // A body for a message that vanished meanwhile is dropped by the foreign key.
             guard try MessageRecord.exists(db, key: content.messageID.rawValue) else { return }
             try ContentRecord(content).upsert(db)

@@ -32,9 +32,13 @@ public actor MailService {
 
     /// `actions` is the durable outbox under `$XDG_STATE_HOME`; nil keeps actions in memory
     /// (tests, and the demo, whose mailbox lives only as long as the process).
-    public init(graph: GraphClient, cache: MailCache, actions: ActionStore? = nil,
+    /// Envelopes per delta page (`Prefer: odata.maxpagesize`); Graph's maximum is 1,000.
+    private let deltaPageSize: Int
+
+    public init(graph: GraphClient, cache: MailCache, actions: ActionStore? = nil, deltaPageSize: Int = 1000,
                 logger: Logger = Logger(label: "otter.service")) throws {
         self.graph = graph
+        self.deltaPageSize = deltaPageSize
         self.cache = cache
         self.actions = try actions ?? ActionStore.inMemory()
         self.logger = logger
@@ -146,7 +150,8 @@ public actor MailService {
         while true {
             let page: GraphPage<GraphMessage>
             do {
-                page = try await graph.messageDelta(folderID: folderID.rawValue, link: link, select: GraphMapping.envelopeSelect)
+                page = try await graph.messageDelta(folderID: folderID.rawValue, link: link, select: GraphMapping.envelopeSelect,
+                                                    maxPageSize: deltaPageSize)
             } catch let error as GraphError where error.requiresDeltaReset && link != nil {
                 logger.notice("delta token for a folder expired; resyncing that folder")
                 link = nil

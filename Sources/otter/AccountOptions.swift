@@ -18,7 +18,11 @@ struct AccountOptions: ParsableArguments {
                                valueName: "command"))
     var accessTokenCommand: String?
 
+    @Option(help: .hidden)
+    var deltaPageSize: Int = 1000
+
     func validate() throws {
+        guard (1...1000).contains(deltaPageSize) else { throw ValidationError("--delta-page-size must be 1 to 1000") }
         guard !account.isEmpty, account.allSatisfy({ $0.isLetter || $0.isNumber || "._-@".contains($0) }),
               !account.hasPrefix(".") else {
             throw ValidationError("--account may use letters, digits, '.', '_', '-' and '@' only")
@@ -41,7 +45,8 @@ struct AccountOptions: ParsableArguments {
         let cache = try MailCache.open(at: paths.cache.appendingPathComponent(account).appendingPathComponent("cache.sqlite"),
                                        exclusive: true)
         let actions = try ActionStore.open(at: paths.state.appendingPathComponent(account).appendingPathComponent("pending.sqlite"))
-        return try MailService(graph: graph, cache: cache, actions: actions, logger: Logger(label: "otter.service"))
+        return try MailService(graph: graph, cache: cache, actions: actions, deltaPageSize: deltaPageSize,
+                               logger: Logger(label: "otter.service"))
     }
 }
 

@@ -8,8 +8,9 @@ struct Sync: AsyncParsableCommand {
         abstract: "Sync the whole mailbox into the local cache without the full-screen interface.",
         discussion: """
             On a terminal a progress line shows folders, messages, bytes, rate and time left; \
-            otherwise one plain line is printed per folder. The exit status is 0 when every folder \
-            synced, 1 with a message on standard error otherwise.
+            otherwise one plain line is printed per folder. Actions queued in the outbox are sent \
+            first. The exit status is 0 when every action was sent and every folder synced, 1 with \
+            a message on standard error otherwise.
             """
     )
 
@@ -24,6 +25,11 @@ struct Sync: AsyncParsableCommand {
             for await progress in service.progress { display.show(progress) }
         }
         do {
+            // Actions queued while offline go out first, so the sync reads the result.
+            await service.replayPending()
+            if service.pendingActionCount > 0 {
+                throw SyncFailure(description: "\(service.pendingActionCount) actions could not be sent; they stay queued")
+            }
             try await service.syncAll()
         } catch {
             reporter.cancel()
@@ -34,6 +40,10 @@ struct Sync: AsyncParsableCommand {
         reporter.cancel()
         display.finish()
     }
+}
+
+struct SyncFailure: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// Renders `SyncProgress`: a redrawn line on a terminal, one line per finished folder otherwise.

@@ -5,7 +5,8 @@ import Testing
 /// point them at any Graph-compatible server.
 @Suite(.serialized) struct HeadlessSyncEndToEndTests {
     /// Runs `otter` with pipes (not a terminal) and returns its exit status and output.
-    static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, out: String, err: String) {
+    static func run(_ arguments: [String], environment: [String: String])
+        throws -> (status: Int32, out: String, err: String, reason: Process.TerminationReason) {
         let process = Process()
         process.executableURL = try otterExecutableURL()
         process.arguments = arguments
@@ -18,7 +19,8 @@ import Testing
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self),
+                process.terminationReason)
     }
 
     /// Starts `otter emulator` and returns it with its base URL (read from its first line).
