@@ -178,6 +178,28 @@ public final class MailCache: Sendable {
         }
     }
 
+    /// Removes one message (the server said it does not exist), with its body.
+    public func deleteMessage(_ id: MessageID) throws {
+        try write { db in try db.execute(sql: "DELETE FROM message WHERE id = ?", arguments: [id.rawValue]) }
+    }
+
+    /// After a full resync of a folder: deletes its rows the server no longer listed, except
+    /// `keeping` (what the round listed, and messages with pending actions). Returns how many.
+    @discardableResult
+    public func prune(_ folderID: FolderID, keeping: Set<MessageID>) throws -> Int {
+        try write { db in
+            try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS keep (id TEXT PRIMARY KEY) WITHOUT ROWID")
+            try db.execute(sql: "DELETE FROM keep")
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO keep (id) VALUES (?)")
+            for id in keeping { try insert.execute(arguments: [id.rawValue]) }
+            try db.execute(sql: "DELETE FROM message WHERE folderId = ? AND id NOT IN (SELECT id FROM keep)",
+                           arguments: [folderID.rawValue])
+            let pruned = db.changesCount
+            try db.execute(sql: "DELETE FROM keep")
+            return pruned
+        }
+    }
+
     /// Deletes messages removed from their folder that no folder claimed during a complete sync
     /// round (really deleted, or moved to a folder that is not synced), with their bodies.
     @discardableResult

@@ -99,7 +99,7 @@ public actor MailService {
             lastSync = Date()
             report(.idle(lastSync: lastSync))
         } catch {
-            report(.failed(message: TextSanitizer.oneLine(String(describing: error))))
+            report(Self.activity(for: error, pending: pendingActionCount))
             throw error
         }
     }
@@ -146,6 +146,10 @@ public actor MailService {
         let name = (try? cache.folders().first { $0.id == folderID }?.displayName) ?? folderID.rawValue
         var link = try cache.cursor(scope: SyncCursor.messageScope(folderID))?.link
         var seen = 0
+        // A round from scratch (first sync, or after the server reset the delta) lists every
+        // message still there and never says which are gone: what it does not list is pruned
+        // from the cache at its end (locally only; nothing is ever deleted on the server).
+        var listed: Set<MessageID>? = link == nil ? [] : nil
         report(.syncingMessages(folder: TextSanitizer.oneLine(name), messages: 0))
         while true {
             let page: GraphPage<GraphMessage>
@@ -155,6 +159,7 @@ public actor MailService {
             } catch let error as GraphError where error.requiresDeltaReset && link != nil {
                 logger.notice("delta token for a folder expired; resyncing that folder")
                 link = nil
+                listed = []
                 continue
             }
             let changes = page.value.compactMap(GraphMapping.envelope)
@@ -163,6 +168,7 @@ public actor MailService {
             let cursor = next.map { SyncCursor(link: $0, roundComplete: page.nextLink == nil) }
             try cache.applyMessagePage(folderID: folderID, changes: changes, removed: removed, cursor: cursor)
             try reapplyPending(to: Set(changes.map(\.id)))
+            listed?.formUnion(changes.map(\.id))
             seen += page.value.count
             round.messages += page.value.count
             publishProgress()
@@ -170,12 +176,23 @@ public actor MailService {
             guard let nextLink = page.nextLink else { break }
             link = nextLink
         }
+        if let listed {
+            let keep = listed.union(try actions.pending().map(\.messageID))
+            let pruned = try cache.prune(folderID, keeping: keep)
+            if pruned > 0 { logger.notice("a full resync of a folder removed \(pruned) messages the server no longer has") }
+        }
     }
 
     private func orderedFoldersForSync() throws -> [FolderID] {
         let folders = try cache.folders()
         let rank: (Folder) -> Int = { $0.wellKnown?.sortRank ?? WellKnownFolder.allCases.count }
         return folders.sorted { (rank($0), $0.displayName) < (rank($1), $1.displayName) }.map(\.id)
+    }
+
+    /// A network failure is "offline" (the app works from the cache); anything else is a failure.
+    static func activity(for error: Error, pending: Int) -> SyncActivity {
+        if case .transport = error as? GraphError { return .offline(pending: pending) }
+        return .failed(message: TextSanitizer.oneLine(String(describing: error)))
     }
 
     func report(_ activity: SyncActivity) {
@@ -222,7 +239,7 @@ public actor MailService {
                 }
             } catch {
                 logger.warning("sync failed: \(error)")
-                report(.failed(message: TextSanitizer.oneLine(String(describing: error))))
+                report(Self.activity(for: error, pending: pendingActionCount))
             }
         }
     }

@@ -59,7 +59,12 @@ extension MailService {
                 try actions.remove(next.sequence)
             } catch let error as GraphError where error.isPermanentRefusal {
                 try? actions.remove(next.sequence)
-                try? cache.applyLocally(next.undo, to: next.messageID)
+                if error.isNotFound {
+                    // The message no longer exists on the server: it leaves the cache too.
+                    try? cache.deleteMessage(next.messageID)
+                } else {
+                    try? cache.applyLocally(next.undo, to: next.messageID)
+                }
                 report(.actionFailed(message: TextSanitizer.oneLine("\(Self.describe(next.action)) failed and was undone: \(error)")))
             } catch {
                 try? actions.recordAttempt(next.sequence)

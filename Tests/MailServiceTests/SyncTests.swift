@@ -120,6 +120,42 @@ import Testing
         #expect(try f.cache.cursor(scope: SyncCursor.messageScope(archive.id)) == archiveCursor)
     }
 
+    @Test func aResyncPrunesWhatTheServerNoLongerListsButKeepsPendingActions() async throws {
+        let f = try await Fixture.start(messages: 300)
+        defer { Task { await f.server.stop() } }
+        try await f.service.syncAll()
+        let inbox = try #require(try f.cache.folder(wellKnown: .inbox))
+        let snapshot = await f.mailbox.snapshot()
+        let inboxMessages = snapshot.messages(inFolder: inbox.id.rawValue)
+        let gone = inboxMessages[inboxMessages.count - 1], goneButPending = inboxMessages[inboxMessages.count - 2]
+        // Gone for good on the server; the delta token expires too, so the next round starts
+        // from scratch and simply does not list them.
+        try await f.mailbox.permanentlyDelete(id: gone.id)
+        try await f.mailbox.permanentlyDelete(id: goneButPending.id)
+        let stale = f.graph.configuration.baseURL.absoluteString
+            + "/me/mailFolders/\(inbox.id.rawValue)/messages/delta?$deltatoken=expired-generation"
+        try f.cache.applyMessagePage(folderID: inbox.id, changes: [], removed: [], cursor: SyncCursor(link: stale, roundComplete: true))
+        // An action the user took on one of them, made while offline, is still waiting; the
+        // row stays until the outbox resolves it.
+        let store = try ActionStore.inMemory()
+        let offlineGraph = GraphClient(configuration: try GraphConfiguration(baseURL: URL(string: "http://127.0.0.1:1/v1.0")!,
+                                                                             requestTimeout: .seconds(2)),
+                                       tokenProvider: { "x" }, retry: .none)
+        let offline = try MailService(graph: offlineGraph, cache: f.cache, actions: store)
+        try await offline.perform(.flag(.flagged), on: [MessageID(goneButPending.immutableID)])
+        await offline.replayPending()
+        #expect(offline.pendingActionCount == 1)
+        let online = try MailService(graph: f.graph, cache: f.cache, actions: store)
+        try await online.syncAll()
+        #expect(try f.cache.message(MessageID(gone.immutableID)) == nil)
+        #expect(try f.cache.message(MessageID(goneButPending.immutableID))?.flag == .flagged)
+        // Replayed, the server answers 404: the action is dropped and the message leaves the cache.
+        await online.replayPending()
+        #expect(online.pendingActionCount == 0)
+        #expect(try f.cache.message(MessageID(goneButPending.immutableID)) == nil)
+        #expect(try f.cachedMessages() == (await f.serverMessages()))
+    }
+
     @Test func bodiesComeAsTextAndAreCachedAfterTheFirstFetch() async throws {
         let f = try await Fixture.start(messages: 200)
         try await f.service.syncAll()
