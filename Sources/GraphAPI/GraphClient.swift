@@ -163,8 +163,9 @@ public final class GraphClient: Sendable {
         } else {
             url = makeURL(path: path, query: query)
         }
-        let response = try await send(method: .GET, url: url, preferences: preferences)
-        return try decode(T.self, from: response)
+        // Decoding is inside the retry: a truncated page or an HTML error page with status 200
+        // is a broken response, and a GET may safely be asked again.
+        return try await perform(method: .GET, url: url, preferences: preferences, body: nil) { try self.decode(T.self, from: $0) }
     }
 
     public func get<T: Decodable & Sendable>(path: String, query: [(String, String)] = [], preferences: [String] = []) async throws -> T {
@@ -184,10 +185,15 @@ public final class GraphClient: Sendable {
     /// per `RetryPolicy`, with a 429's `Retry-After` holding back every request to the mailbox.
     /// A 401 gets one more try with a fresh token (an expired access token is routine).
     public func send(method: HTTPMethod, url: URL, preferences: [String] = [], body: Data? = nil) async throws -> GraphResponse {
+        try await perform(method: method, url: url, preferences: preferences, body: body) { $0 }
+    }
+
+    private func perform<T>(method: HTTPMethod, url: URL, preferences: [String], body: Data?,
+                            _ transform: (GraphResponse) throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
-                return try await sendAuthorized(method: method, url: url, preferences: preferences, body: body)
+                return try transform(try await sendAuthorized(method: method, url: url, preferences: preferences, body: body))
             } catch let error as GraphError {
                 guard let delay = retry.delay(after: error, attempt: attempt, idempotent: method == .GET) else { throw error }
                 if error.status == 429 { await gate.pause(for: delay) }
