@@ -146,6 +146,7 @@ enum BodyComposer {
                 id: nil, name: name, contentType: kind.type, size: size, isInline: false, lastModified: modified,
                 contentBytes: nil))
         }
+        AttachmentCatalog.finishGenerated(&result, message: message, seed: content.seed)
         return result
     }
 

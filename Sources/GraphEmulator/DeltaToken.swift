@@ -52,8 +52,25 @@ struct DeltaToken: Codable, Sendable, Equatable {
     }
 }
 
-struct DeltaTokenCodec: Sendable {
-    let key: UInt64
+/// Signs and reads delta tokens. Its key can be replaced (`POST /_emulator/expire` with
+/// `deltaTokens`), which turns every token handed out so far into an expired one.
+final class DeltaTokenCodec: Sendable {
+    private let currentKey: Locked<UInt64>
+
+    init(key: UInt64) {
+        currentKey = Locked(key)
+    }
+
+    var key: UInt64 { currentKey.withLock { $0 } }
+
+    /// A new random key: tokens signed before are refused from now on.
+    func rotate() {
+        currentKey.withLock { key in
+            var next = UInt64.random(in: .min ... .max)
+            while next == key { next = UInt64.random(in: .min ... .max) }
+            key = next
+        }
+    }
 
     func encode(_ token: DeltaToken) -> String {
         let encoder = JSONEncoder()

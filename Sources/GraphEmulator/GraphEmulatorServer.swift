@@ -10,6 +10,14 @@ public struct GraphEmulatorConfiguration: Sendable {
     /// Upper bound for `odata.maxpagesize` and delta `$top` (larger values are reduced to it).
     public var maximumDeltaPageSize: Int
     public var logger: Logger
+    /// Sign-in: token lifetimes and the device-code polling interval.
+    public var identity = IdentityConfiguration()
+    /// Outlook's per-mailbox limits: 4 concurrent requests, 10,000 requests per 10 minutes.
+    public var throttling = ThrottlingConfiguration()
+    /// The fault schedule the server starts with (`POST /_emulator/faults` replaces it).
+    public var faults = FaultSchedule()
+    /// Added to every Graph and sign-in response.
+    public var latencyMilliseconds = 0
 
     public init(defaultDeltaPageSize: Int = 10, maximumDeltaPageSize: Int = 1000, logger: Logger? = nil) {
         self.defaultDeltaPageSize = defaultDeltaPageSize
@@ -32,9 +40,10 @@ public enum GraphEmulatorServerError: Error, Equatable {
 /// A Microsoft Graph-compatible HTTP server over a `Mailbox`, for tests, `otter demo` and
 /// `otter emulator`. Plain HTTP on loopback only.
 public actor GraphEmulatorServer {
-    public nonisolated let mailbox: Mailbox
+    /// Tokens valid for the owner's mailbox until the server ends (besides signed-in ones).
     public nonisolated let accessTokens: Set<String>
     public nonisolated let configuration: GraphEmulatorConfiguration
+    nonisolated let runtime: EmulatorRuntime
     private var runTask: Task<Void, Never>?
     /// Shared by concurrent `start()` calls.
     private var startup: Task<URL, any Error>?
@@ -42,10 +51,34 @@ public actor GraphEmulatorServer {
     public private(set) var baseURL: URL?
 
     public init(mailbox: Mailbox, accessTokens: Set<String>, configuration: GraphEmulatorConfiguration = .init()) {
-        self.mailbox = mailbox
         self.accessTokens = accessTokens
         self.configuration = configuration
+        runtime = EmulatorRuntime(mailbox: mailbox, makeMailbox: nil, staticTokens: accessTokens, configuration: configuration)
     }
+
+    /// A server whose mailbox `makeMailbox` builds, now and again on `POST /_emulator/reset`.
+    public init(
+        accessTokens: Set<String>, configuration: GraphEmulatorConfiguration = .init(),
+        makeMailbox: @escaping @Sendable () throws -> Mailbox
+    ) throws {
+        self.accessTokens = accessTokens
+        self.configuration = configuration
+        runtime = EmulatorRuntime(
+            mailbox: try makeMailbox(), makeMailbox: makeMailbox, staticTokens: accessTokens, configuration: configuration)
+    }
+
+    /// The mailbox served now; `POST /_emulator/reset` replaces it with a fresh one.
+    public nonisolated var mailbox: Mailbox { runtime.mailbox }
+
+    /// Requests admitted and not yet answered (the throttle's count).
+    public nonisolated var requestsInFlight: Int { runtime.throttle.snapshot().inFlight }
+
+    /// Request counts per endpoint template (`GET /me/messages/{id}`) and status, as
+    /// `GET /_emulator/stats` reports them.
+    public nonisolated func requestCounts() -> [String: [Int: Int]] { runtime.statistics.snapshot() }
+
+    /// Replaces the fault schedule, as `POST /_emulator/faults` does.
+    public nonisolated func installFaults(_ schedule: FaultSchedule) { runtime.faults.install(schedule) }
 
     /// Starts listening and returns the base URL (`http://host:port`; append `/v1.0` or
     /// `/beta`). Port 0 lets the OS choose. Calling it again returns the same URL.
@@ -63,7 +96,7 @@ public actor GraphEmulatorServer {
 
     private func launch(host: String, port: Int) async throws -> URL {
         let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
-        let responder = GraphResponder(mailbox: mailbox, accessTokens: accessTokens, configuration: configuration)
+        let responder = GraphResponder(runtime: runtime, configuration: configuration)
         // stop() cancels the server (a graceful shutdown would need ServiceLifecycle, which this
         // module does not depend on). HummingbirdCore logs each connection cut by that at
         // error level, so its own logger only speaks up when debugging.

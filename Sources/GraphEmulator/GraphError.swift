@@ -11,6 +11,9 @@ struct GraphError: Error {
     var code: String
     var message: String
     var headers: [(HeaderName, String)] = []
+    /// More `innerError` members after the usual ones, as throttling answers carry
+    /// (`code`, `message`, `status`: ../graph-samples/error-429-throttled.json).
+    var innerErrorFields: [(String, String)] = []
 
     static func badRequest(_ message: String, code: String = "BadRequest") -> GraphError {
         GraphError(status: .badRequest, code: code, message: message)
@@ -89,6 +92,7 @@ struct GraphError: Error {
         json.field("date", stamp)
         json.field("request-id", requestID)
         json.field("client-request-id", clientRequestID)
+        for (name, value) in innerErrorFields { json.field(name, value) }
         json.endObject()
         json.endObject()
         json.endObject()

@@ -7,8 +7,8 @@ struct GraphHandlers {
     let configuration: GraphEmulatorConfiguration
     let request: GraphRequest
 
-    private var query: QueryOptions { request.query }
-    private var isBeta: Bool { request.version == .beta }
+    var query: QueryOptions { request.query }
+    var isBeta: Bool { request.version == .beta }
 
     func dispatch() async throws -> Response {
         var rest = request.segments
@@ -17,21 +17,29 @@ struct GraphHandlers {
         switch head.lowercased() {
         case "mailfolders":
             if rest.isEmpty {
+                if request.method == .post { return try await createFolder(parentID: mailbox.rootFolderID, contextPath: "mailFolders") }
                 return try await listFolders(parentID: mailbox.rootFolderID, contextPath: "mailFolders")
             }
-            if rest.count == 1, Self.isDelta(rest[0]) { return try await folderDelta() }
+            if rest.count == 1, Self.isDelta(rest[0]) { return try await folderDelta(scope: nil) }
             let key = rest.removeFirst()
             return try await folderRoute(try await folder(key), rest)
         case "messages":
-            if rest.isEmpty { return try await listMessages(in: nil) }
-            if rest.count == 1 {
-                if Self.isDelta(rest[0]) {
-                    // The metadata marks user/messages as not change-tracked: delta is per folder.
-                    throw GraphError.badRequest("Change tracking is not supported on /messages; use /mailFolders/{id}/messages/delta.")
-                }
-                return try await getMessage(rest[0], in: nil)
+            if rest.isEmpty { return try await messageCollection(in: nil) }
+            if rest.count == 1, Self.isDelta(rest[0]) {
+                // The metadata marks user/messages as not change-tracked: delta is per folder.
+                throw GraphError.badRequest("Change tracking is not supported on /messages; use /mailFolders/{id}/messages/delta.")
             }
-            throw GraphError.resourceNotFound(segment: rest[1])
+            let id = rest.removeFirst()
+            return try await messageRoute(id, rest, in: nil)
+        case "sendmail", "microsoft.graph.sendmail":
+            guard rest.isEmpty else { throw GraphError.resourceNotFound(segment: rest[0]) }
+            return try await sendMail()
+        case "translateexchangeids", "microsoft.graph.translateexchangeids":
+            guard rest.isEmpty else { throw GraphError.resourceNotFound(segment: rest[0]) }
+            return try await translateExchangeIDs()
+        case "inferenceclassification", "outlook", "mailboxsettings", "getmailtips", "microsoft.graph.getmailtips":
+            // Focused Inbox overrides, categories, settings and MailTips: GraphHandlers+Settings.swift.
+            return try await mailboxResourceRoute(head, rest)
         default:
             throw GraphError.resourceNotFound(segment: head)
         }
@@ -39,28 +47,50 @@ struct GraphHandlers {
 
     private func folderRoute(_ folder: EmulatedFolder, _ path: [String]) async throws -> Response {
         var rest = path
-        guard !rest.isEmpty else { return try getFolder(folder) }
+        guard !rest.isEmpty else {
+            // PATCH and DELETE of a folder: GraphHandlers+Folders.swift.
+            return request.method == .get ? try getFolder(folder) : try await changeFolder(folder)
+        }
         let head = rest.removeFirst()
         switch head.lowercased() {
         case "childfolders":
             if rest.isEmpty {
-                return try await listFolders(parentID: folder.id, contextPath: "mailFolders('\(folder.id)')/childFolders")
+                let contextPath = "mailFolders('\(folder.id)')/childFolders"
+                if request.method == .post { return try await createFolder(parentID: folder.id, contextPath: contextPath) }
+                return try await listFolders(parentID: folder.id, contextPath: contextPath)
             }
-            if Self.isDelta(rest[0]) {
-                throw GraphError.badRequest("The emulator supports folder delta only as /me/mailFolders/delta.")
-            }
+            if rest.count == 1, Self.isDelta(rest[0]) { return try await folderDelta(scope: folder) }
             let key = rest.removeFirst()
             let child = try await self.folder(key)
             guard child.parentFolderID == folder.id else { throw GraphError.itemNotFound }
             return try await folderRoute(child, rest)
         case "messages":
-            if rest.isEmpty { return try await listMessages(in: folder) }
-            guard rest.count == 1 else { throw GraphError.resourceNotFound(segment: rest[1]) }
-            if Self.isDelta(rest[0]) { return try await messageDelta(folder) }
-            return try await getMessage(rest[0], in: folder)
+            if rest.isEmpty { return try await messageCollection(in: folder) }
+            if rest.count == 1, Self.isDelta(rest[0]) { return try await messageDelta(folder) }
+            let id = rest.removeFirst()
+            return try await messageRoute(id, rest, in: folder)
         default:
+            // move, copy and permanentDelete of the folder.
+            if rest.isEmpty, let action = FolderAction(segment: head) { return try await folderAction(action, folder) }
             throw GraphError.resourceNotFound(segment: head)
         }
+    }
+
+    /// `/messages/{id}` and what lies below it: the message (GET, PATCH, DELETE), its actions
+    /// (`move`, `createReply`, `send`, … in short or `microsoft.graph.` form), and its
+    /// navigation properties, which get a case of their own here.
+    private func messageRoute(_ id: String, _ path: [String], in folder: EmulatedFolder?) async throws -> Response {
+        guard let head = path.first else { return try await messageItem(id, in: folder) }
+        if path.count == 1, let action = MessageAction(segment: head) {
+            return try await messageAction(action, messageID: id, in: folder)
+        }
+        // Attachments and (beta) mentions: GraphHandlers+Attachments.swift, GraphHandlers+Mentions.swift.
+        switch head.lowercased() {
+        case "attachments": return try await attachmentRoute(messageID: id, Array(path.dropFirst()), in: folder)
+        case "mentions" where isBeta: return try await mentionRoute(messageID: id, Array(path.dropFirst()), in: folder)
+        default: break
+        }
+        throw GraphError.resourceNotFound(segment: head)
     }
 
     private static func isDelta(_ segment: String) -> Bool {
@@ -68,7 +98,7 @@ struct GraphHandlers {
         return name == "delta" || name == "microsoft.graph.delta"
     }
 
-    private func folder(_ key: String) async throws -> EmulatedFolder {
+    func folder(_ key: String) async throws -> EmulatedFolder {
         if let folder = await mailbox.folder(key) { return folder }
         // A well-known name this mailbox has no folder for (a loaded mailbox without an Outbox)
         // is a missing item, not a malformed id, even when it is shorter than any real id.
@@ -86,6 +116,7 @@ struct GraphHandlers {
     // MARK: - User
 
     private func user() throws -> Response {
+        try require(.get)
         try validate(allowed: ["$select"])
         let selection = try Selection.parse(
             query.value("$select"), fields: UserField.byLowercasedName, type: "microsoft.graph.user")
@@ -100,13 +131,14 @@ struct GraphHandlers {
 
     // MARK: - Folders
 
-    private func folderSelection() throws -> (fields: [FolderField], names: [String])? {
+    func folderSelection() throws -> (fields: [FolderField], names: [String])? {
         try Selection.parse(
             query.value("$select"), fields: FolderField.byLowercasedName, type: "microsoft.graph.mailFolder",
             allowed: { isBeta || $0 != .wellKnownName })
     }
 
     private func listFolders(parentID: String, contextPath: String) async throws -> Response {
+        try require(.get)
         try validate(allowed: ["$select", "$top", "$skip", "$count"])
         let includeHidden = try query.boolean("includeHiddenFolders") ?? false
         let top = try query.integer("$top", range: 1...1000) ?? 10
@@ -135,6 +167,7 @@ struct GraphHandlers {
     }
 
     private func getFolder(_ folder: EmulatedFolder) throws -> Response {
+        try require(.get)
         try validate(allowed: ["$select"])
         let selection = try folderSelection()
         var json = JSONWriter()
@@ -146,96 +179,26 @@ struct GraphHandlers {
         return respond(json)
     }
 
-    private func folderDelta() async throws -> Response {
-        try validate(allowed: ["$select", "$skiptoken", "$deltatoken"])
-        let token: DeltaToken
-        if let text = query.value("$skiptoken") ?? query.value("$deltatoken") {
-            guard let decoded = mailbox.tokens.decode(text) else { throw syncStateNotFound() }
-            token = decoded
-        } else {
-            token = DeltaToken(
-                kind: .folders, select: try folderSelection()?.names,
-                includeHidden: try query.boolean("includeHiddenFolders") ?? false)
-        }
-        let page: Mailbox.FolderDeltaPage
-        do {
-            page = try await mailbox.folderDelta(token: token, pageSize: pageSize(top: nil))
-        } catch {
-            throw syncStateNotFound()
-        }
-        let fields = token.select.map { names in names.compactMap { FolderField.byLowercasedName[$0.lowercased()] } }
-        var json = JSONWriter()
-        json.beginObject()
-        json.field("@odata.context", "\(request.metadataBase)#Collection(mailFolder)")
-        writeDeltaLink(page.token, isComplete: page.isComplete, to: &json)
-        json.key("value")
-        json.beginArray()
-        let writer = FolderWriter(fields: fields, beta: isBeta)
-        for folder in page.folders { writer.write(folder, to: &json) }
-        json.endArray()
-        json.endObject()
-        return respond(json)
-    }
+    // Folder delta (whole hierarchy and per subtree): GraphHandlers+Folders.swift.
 
     // MARK: - Messages
 
-    private func messageSelection() throws -> (fields: [MessageField], names: [String])? {
-        try Selection.parse(query.value("$select"), fields: MessageField.byLowercasedName, type: "microsoft.graph.message")
+    func messageSelection() throws -> (fields: [MessageField], names: [String])? {
+        try Selection.parse(
+            query.value("$select"), fields: MessageField.byLowercasedName, type: "microsoft.graph.message",
+            allowed: { isBeta || $0 != .mentionsPreview })
     }
 
-    private func messageWriter(fields: [MessageField]?, delta: Bool = false) -> MessageWriter {
+    func messageWriter(fields: [MessageField]?, delta: Bool = false) -> MessageWriter {
         MessageWriter(
-            fields: fields ?? MessageField.defaults, immutableIDs: request.preferences.immutableIDs,
+            fields: fields ?? (isBeta ? MessageField.betaDefaults : MessageField.defaults), immutableIDs: request.preferences.immutableIDs,
             bodyType: request.preferences.bodyContentType, includeODataType: delta)
     }
 
-    private func listMessages(in folder: EmulatedFolder?) async throws -> Response {
-        try validate(allowed: ["$select", "$top", "$skip", "$filter", "$orderby", "$count"])
-        let top = try query.integer("$top", range: 1...1000) ?? 10
-        let skip = try query.integer("$skip", range: 0...Int.max) ?? 0
-        let count = try query.boolean("$count") ?? false
-        let selection = try messageSelection()
-        let filter = try query.value("$filter").map { text throws(QueryError) in try MessageFilter.parse(text) }
-        let order = try query.value("$orderby").map { text throws(QueryError) in try MessageOrder.parse(text) }
-        try MessageOrder.checkEfficiency(filter: filter, order: order)
-        let page = await mailbox.listMessages(
-            folderID: folder?.id, filter: filter, order: order ?? .newestFirst, skip: skip, top: top,
-            includeCount: count)
-
-        var json = JSONWriter(capacity: 4096 + page.messages.count * 2048)
-        json.beginObject()
-        let collection = folder.map { "mailFolders('\($0.id)')/messages" } ?? "messages"
-        let select = selection.map { "(\($0.names.joined(separator: ",")))" } ?? ""
-        json.field("@odata.context", "\(request.metadataBase)#users('\(request.userID)')/\(collection)\(select)")
-        if let total = page.totalCount { json.field("@odata.count", total) }
-        if page.hasMore {
-            let next = skip + page.messages.count
-            json.field("@odata.nextLink", request.link(query: query.rawQuery(removing: ["$skip"], adding: [("$skip", String(next))])))
-        }
-        json.key("value")
-        json.beginArray()
-        let writer = messageWriter(fields: selection?.fields)
-        for message in page.messages { writer.write(message, to: &json) }
-        json.endArray()
-        json.endObject()
-        return respond(json, bodyPreference: true)
-    }
-
-    private func getMessage(_ id: String, in folder: EmulatedFolder?) async throws -> Response {
-        try validate(allowed: ["$select"])
-        let selection = try messageSelection()
-        let message = try await mailbox.message(id: id)
-        if let folder, message.parentFolderID != folder.id { throw GraphError.itemNotFound }
-        var json = JSONWriter(capacity: 8192)
-        json.beginObject()
-        let entity = selection.map { "messages(\($0.names.joined(separator: ",")))/$entity" } ?? "messages/$entity"
-        json.field("@odata.context", "\(request.metadataBase)#users('\(request.userID)')/\(entity)")
-        messageWriter(fields: selection?.fields).writeFields(message, to: &json)
-        json.endObject()
-        return respond(json, bodyPreference: true)
-    }
+    // Listing, reading, updating and the actions of messages: GraphHandlers+Messages.swift.
 
     private func messageDelta(_ folder: EmulatedFolder) async throws -> Response {
+        try require(.get)
         try validate(allowed: ["$select", "$top", "$filter", "$orderby", "$skiptoken", "$deltatoken"])
         if query.contains("changeType") {
             throw GraphError.badRequest("The emulator does not support the changeType option of delta yet.")
@@ -309,12 +272,12 @@ struct GraphHandlers {
 
     /// `Prefer: odata.maxpagesize` applies per request; without it the first request's
     /// `$top`, else the configured default.
-    private func pageSize(top: Int?) -> Int {
+    func pageSize(top: Int?) -> Int {
         let requested = request.preferences.maxPageSize ?? top ?? configuration.defaultDeltaPageSize
         return max(1, min(requested, configuration.maximumDeltaPageSize))
     }
 
-    private func writeDeltaLink(_ token: DeltaToken, isComplete: Bool, to json: inout JSONWriter) {
+    func writeDeltaLink(_ token: DeltaToken, isComplete: Bool, to json: inout JSONWriter) {
         let encoded = mailbox.tokens.encode(token)
         if isComplete {
             json.field("@odata.deltaLink", request.link(query: "$deltatoken=\(encoded)"))
@@ -323,24 +286,29 @@ struct GraphHandlers {
         }
     }
 
-    private func syncStateNotFound() -> GraphError {
+    func syncStateNotFound() -> GraphError {
         // Point at the initial delta URL, as Graph's "synchronization reset" does.
         GraphError.syncStateNotFound(location: request.link(query: ""))
     }
 
+    /// A route that serves only `method` answers anything else with 405.
+    func require(_ method: HTTPRequest.Method) throws(GraphError) {
+        guard request.method == method else { throw GraphError.methodNotAllowed(request.method) }
+    }
+
     /// Rejects system query options the route does not support, so that nothing is silently
     /// ignored. Options without `$` are custom options, which Graph ignores when unknown.
-    private func validate(allowed: Set<String>) throws {
+    func validate(allowed: Set<String>) throws {
         for item in query.items where item.key.hasPrefix("$") && !allowed.contains(item.key.lowercased()) {
             throw GraphError.badRequest("The query option '\(item.key)' is not supported by the emulator for this request.")
         }
     }
 
-    private func respond(_ json: JSONWriter, bodyPreference: Bool = false) -> Response {
+    func respond(_ json: JSONWriter, bodyPreference: Bool = false) -> Response {
         respond(json.bytes, bodyPreference: bodyPreference)
     }
 
-    private func respond(_ bytes: [UInt8], bodyPreference: Bool = false) -> Response {
+    func respond(_ bytes: [UInt8], bodyPreference: Bool = false) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = GraphResponder.jsonContentType
         headers[GraphResponder.odataVersionName] = "4.0"

@@ -137,6 +137,10 @@ struct GraphRequest: Sendable {
     /// `http://host:port` as the client addressed the server.
     var linkBase: String
     var userID: String
+    /// The request body (empty for GET); collected up to Graph's 4 MB request limit.
+    var body = ByteBuffer()
+    /// The request headers, for routes that read more than `Prefer`.
+    var headers = HTTPFields()
 
     var metadataBase: String { "\(linkBase)/\(version.rawValue)/$metadata" }
 

@@ -6,10 +6,12 @@ enum MessageField: String, CaseIterable, Sendable {
     case hasAttachments, internetMessageId, subject, bodyPreview, importance, parentFolderId, conversationId
     case conversationIndex, isDeliveryReceiptRequested, isReadReceiptRequested, isRead, isDraft, webLink
     case inferenceClassification, body, uniqueBody, sender, from, toRecipients, ccRecipients, bccRecipients
-    case replyTo, flag, internetMessageHeaders
+    case replyTo, mentionsPreview, flag, internetMessageHeaders
 
     /// Returned without `$select`; `uniqueBody` and `internetMessageHeaders` must be asked for.
-    static let defaults = allCases.filter { $0 != .uniqueBody && $0 != .internetMessageHeaders }
+    static let defaults = allCases.filter { $0 != .uniqueBody && $0 != .internetMessageHeaders && $0 != .mentionsPreview }
+    /// Beta messages also carry `mentionsPreview` (null when the owner is not mentioned).
+    static let betaDefaults = allCases.filter { $0 != .uniqueBody && $0 != .internetMessageHeaders }
 
     static let byLowercasedName = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue.lowercased(), $0) })
 }
@@ -116,6 +118,14 @@ struct MessageWriter {
             case .bccRecipients: Self.writeRecipients(message.bccRecipients, to: &json)
             case .replyTo: Self.writeRecipients(message.replyTo, to: &json)
             case .flag: Self.writeFlag(message.flag, to: &json)
+            case .mentionsPreview:
+                if message.mentionsOwner {
+                    json.beginObject()
+                    json.field("isMentioned", true)
+                    json.endObject()
+                } else {
+                    json.null()
+                }
             case .internetMessageHeaders: Self.writeHeaders(message, to: &json)
             }
         }

@@ -65,6 +65,14 @@ struct JSONWriter {
         needsComma = true
     }
 
+    /// Appends a JSON value that is already encoded (the body of a `$batch` item); the caller
+    /// guarantees it is valid JSON.
+    mutating func encodedValue(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
     // Shorthands for `"key": value`.
     mutating func field(_ name: String, _ value: String) { key(name); string(value) }
     mutating func field(_ name: String, _ value: String?) { key(name); if let value { string(value) } else { null() } }

@@ -122,22 +122,27 @@ public actor Mailbox {
         var change: Change
     }
 
-    private let root: EmulatedFolder
-    private var folders: [String: EmulatedFolder] = [:]
-    private var children: [String: [String]] = [:]
-    private var wellKnown: [String: String] = [:]
-    private var folderSequence: [String: UInt64] = [:]
-    private var unread: [String: Int] = [:]
+    let root: EmulatedFolder
+    var folders: [String: EmulatedFolder] = [:]
+    var children: [String: [String]] = [:]
+    var wellKnown: [String: String] = [:]
+    var folderSequence: [String: UInt64] = [:]
+    var unread: [String: Int] = [:]
 
-    private var records: [Record?] = []
-    private var slotByID: [String: Int] = [:]
-    private var folderIndex: [String: MessageIndex] = [:]
-    private var allIndex = MessageIndex()
-    private var sequence: UInt64 = 0
-    private var changeLog: [ChangeEntry] = []
-    private let idSeed: UInt64
-    private var minted: UInt64 = 0
+    var records: [Record?] = []
+    var slotByID: [String: Int] = [:]
+    var folderIndex: [String: MessageIndex] = [:]
+    var allIndex = MessageIndex()
+    var sequence: UInt64 = 0
+    var changeLog: [ChangeEntry] = []
+    let idSeed: UInt64
+    var minted: UInt64 = 0
     private let referenceSeconds: Int64
+    /// Folders that left a delta scope (deleted, or moved out of a subtree): Mailbox+Folders.swift.
+    var folderTombstones: [FolderTombstone] = []
+    /// Focused Inbox overrides, categories, mailbox settings and attachment upload sessions:
+    /// MailboxUserData.swift.
+    var userData = MailboxUserData()
 
     public init(content: MailboxContent) {
         owner = content.owner
@@ -200,7 +205,7 @@ public actor Mailbox {
         self.init(content: MailboxGenerator(messageCount: messageCount, seed: seed).generate())
     }
 
-    private static func siblingOrder(_ a: EmulatedFolder?, _ b: EmulatedFolder?) -> Bool {
+    static func siblingOrder(_ a: EmulatedFolder?, _ b: EmulatedFolder?) -> Bool {
         let nameA = a?.displayName.lowercased() ?? ""
         let nameB = b?.displayName.lowercased() ?? ""
         return nameA != nameB ? nameA < nameB : (a?.id ?? "") < (b?.id ?? "")
@@ -253,7 +258,7 @@ public actor Mailbox {
         return wellKnown[text.lowercased()]
     }
 
-    private func folderView(_ id: String) -> EmulatedFolder {
+    func folderView(_ id: String) -> EmulatedFolder {
         var folder = id == rootFolderID ? root : folders[id]!
         folder.childFolderCount = children[id]?.count ?? 0
         folder.totalItemCount = folderIndex[id]?.count ?? 0
@@ -261,7 +266,7 @@ public actor Mailbox {
         return folder
     }
 
-    private func slot(for id: String) throws(MailboxError) -> Int {
+    func slot(for id: String) throws(MailboxError) -> Int {
         if let slot = slotByID[id], records[slot] != nil { return slot }
         throw GraphID.isPlausible(id) ? .messageNotFound(id) : .malformedID(id)
     }
@@ -409,34 +414,7 @@ public actor Mailbox {
         return MessageDeltaPage(items: items, token: token.nextRound(from: round), isComplete: true)
     }
 
-    struct FolderDeltaPage: Sendable {
-        var folders: [EmulatedFolder]
-        var token: DeltaToken
-        var isComplete: Bool
-    }
-
-    /// One page of `/me/mailFolders/delta`: the whole hierarchy flat (parents first) in the
-    /// initial round, then only folders whose properties or counts changed.
-    func folderDelta(token: DeltaToken, pageSize: Int) throws(MailboxError) -> FolderDeltaPage {
-        guard token.kind == .folders, (token.base ?? 0) <= sequence, (token.round ?? 0) <= sequence else {
-            throw .syncStateNotFound
-        }
-        var state = token
-        let round = token.round ?? sequence
-        state.round = round
-        var list = allFolders(includeHidden: token.includeHidden ?? false)
-        if let base = token.base {
-            list = list.filter { (folderSequence[$0.id] ?? 0) > base }
-        }
-        let offset = min(token.offset ?? 0, list.count)
-        let upper = min(offset + pageSize, list.count)
-        let page = Array(list[offset..<upper])
-        if upper < list.count {
-            state.offset = upper
-            return FolderDeltaPage(folders: page, token: state, isComplete: false)
-        }
-        return FolderDeltaPage(folders: page, token: token.nextRound(from: round), isComplete: true)
-    }
+    // Folder delta (with `@removed` and per-subtree rounds): Mailbox+Folders.swift.
 
     private func firstChange(after sequence: UInt64) -> Int {
         var low = 0
@@ -543,7 +521,9 @@ public actor Mailbox {
             subject: new.subject, from: new.from, sender: new.from,
             toRecipients: new.toRecipients.isEmpty ? [.init(name: owner.displayName, address: owner.address)] : new.toRecipients,
             ccRecipients: new.ccRecipients, bccRecipients: [], replyTo: [], isRead: new.isRead, isDraft: false,
-            importance: new.importance, inferenceClassification: new.inferenceClassification, flag: .notFlagged,
+            importance: new.importance,
+            inferenceClassification: deliveredClassification(new.inferenceClassification, sender: new.from.address, folderID: folderID),
+            flag: .notFlagged,
             categories: new.categories, hasAttachments: new.attachments.contains { !$0.isInline },
             isReadReceiptRequested: false, isDeliveryReceiptRequested: false, mentionsOwner: new.mentionsOwner,
             created: received, lastModified: received, received: received, sent: received - 2,
@@ -559,12 +539,12 @@ public actor Mailbox {
     }
 
     /// A deterministic clock: the reference date plus one second per change so far.
-    private func logicalNow(after extra: UInt64 = 0) -> Int64 {
+    func logicalNow(after extra: UInt64 = 0) -> Int64 {
         referenceSeconds + Int64(sequence + extra)
     }
 
     /// Records a message's new state: next sequence number, new changeKey, change-log entry.
-    private func commit(slot: Int) {
+    func commit(slot: Int) {
         sequence += 1
         var record = records[slot]!
         record.changeSequence = sequence
@@ -576,7 +556,7 @@ public actor Mailbox {
         changeLog.append(ChangeEntry(sequence: sequence, folderID: record.message.parentFolderID, change: .upsert(slot: slot)))
     }
 
-    private func removeFromFolder(slot: Int) {
+    func removeFromFolder(slot: Int) {
         let message = records[slot]!.message
         let folderID = message.parentFolderID
         folderIndex[folderID]?.remove(.init(received: message.received, slot: slot))
@@ -588,7 +568,7 @@ public actor Mailbox {
             sequence: sequence, folderID: folderID, change: .removed(id: message.id, immutableID: message.immutableID)))
     }
 
-    private func addToFolder(slot: Int) {
+    func addToFolder(slot: Int) {
         let message = records[slot]!.message
         folderIndex[message.parentFolderID, default: MessageIndex()].insert(.init(received: message.received, slot: slot))
         if !message.isRead { unread[message.parentFolderID, default: 0] += 1 }

@@ -128,6 +128,13 @@ public struct EmulatedMessage: Sendable, Equatable {
         var lastModified: Int64
         /// Base64 content, for loaded attachments only.
         public var contentBytes: String?
+        /// A file, an attached message or a link to a cloud file (Attachments.swift).
+        public var kind: Kind = .file
+        /// Content id for inline attachments (`cid:` references in an HTML body).
+        public var contentID: String?
+        /// The stable identity behind the served attachment id; 0 derives one from the
+        /// attachment's position (AttachmentCatalog).
+        var key: UInt64 = 0
 
         public var lastModifiedDateTime: Date { GraphDate.date(lastModified) }
 

@@ -9,6 +9,8 @@ enum MessageProperty: String, Sendable, CaseIterable {
     case subject, conversationId
     case fromAddress = "from/emailAddress/address"
     case fromName = "from/emailAddress/name"
+    /// Beta only (GraphHandlers+Mentions.swift rejects it on v1.0).
+    case mentionsPreview = "mentionsPreview/isMentioned"
 
     static let byLowercasedName: [String: MessageProperty] = Dictionary(
         uniqueKeysWithValues: allCases.map { ($0.rawValue.lowercased(), $0) })
@@ -17,7 +19,7 @@ enum MessageProperty: String, Sendable, CaseIterable {
 
     var kind: Kind {
         switch self {
-        case .isRead, .isDraft, .hasAttachments: .boolean
+        case .isRead, .isDraft, .hasAttachments, .mentionsPreview: .boolean
         case .inferenceClassification: .enumeration(EmulatedMessage.Classification.allCases.map(\.rawValue))
         case .importance: .enumeration(EmulatedMessage.Importance.allCases.map(\.rawValue))
         case .flagStatus: .enumeration(EmulatedMessage.FlagStatus.allCases.map(\.rawValue))
@@ -43,6 +45,7 @@ enum MessageProperty: String, Sendable, CaseIterable {
         case .conversationId: .text(message.conversationID)
         case .fromAddress: message.from.map { .text($0.address) } ?? .null
         case .fromName: message.from.map { .text($0.name) } ?? .null
+        case .mentionsPreview: .boolean(message.mentionsOwner)
         }
     }
 
@@ -77,6 +80,9 @@ struct QueryError: Error, Equatable {
     }
 }
 
+/// A parsed `$filter`: comparisons and `categories/any(…)` lambdas joined by `and` and `or`,
+/// with parentheses. Property names are matched without regard to case, as Graph does
+/// (`ReceivedDateTime ge 2017-04-01`); string comparisons ignore case, as Exchange does.
 struct MessageFilter: Sendable, Equatable {
     enum Operator: String, Sendable {
         case eq, ne, gt, ge, lt, le
@@ -88,16 +94,67 @@ struct MessageFilter: Sendable, Equatable {
         var value: QueryValue
     }
 
-    /// Clauses joined by `and`, in the order they were written.
-    var clauses: [Clause]
+    indirect enum Expression: Sendable, Equatable {
+        case comparison(Clause)
+        /// `categories/any(c: c eq 'Red')`; a nil clause is `categories/any()` (any category at all).
+        case anyCategory(Operator, String)
+        case hasCategories
+        case and([Expression])
+        case or([Expression])
+    }
 
-    var properties: [MessageProperty] { clauses.map(\.property) }
+    var expression: Expression
+
+    /// Every comparison in the order written (lambdas excluded).
+    var clauses: [Clause] {
+        var result: [Clause] = []
+        func visit(_ expression: Expression) {
+            switch expression {
+            case .comparison(let clause): result.append(clause)
+            case .anyCategory, .hasCategories: break
+            case .and(let parts), .or(let parts): parts.forEach(visit)
+            }
+        }
+        visit(expression)
+        return result
+    }
+
+    /// Lower-cased names of the filtered properties in order of first appearance, for
+    /// Exchange's `$orderby` rule (`categories` for a lambda).
+    var propertyNames: [String] {
+        var result: [String] = []
+        func visit(_ expression: Expression) {
+            let name: String
+            switch expression {
+            case .comparison(let clause): name = clause.property.rawValue.lowercased()
+            case .anyCategory, .hasCategories: name = "categories"
+            case .and(let parts), .or(let parts):
+                parts.forEach(visit)
+                return
+            }
+            if !result.contains(name) { result.append(name) }
+        }
+        visit(expression)
+        return result
+    }
 
     func matches(_ message: EmulatedMessage) -> Bool {
-        for clause in clauses where !Self.compare(clause.property.value(of: message), clause.op, clause.value) {
-            return false
+        Self.evaluate(expression, message)
+    }
+
+    private static func evaluate(_ expression: Expression, _ message: EmulatedMessage) -> Bool {
+        switch expression {
+        case .comparison(let clause):
+            return compare(clause.property.value(of: message), clause.op, clause.value)
+        case .anyCategory(let op, let name):
+            return message.categories.contains { compare(.text($0), op, .text(name)) }
+        case .hasCategories:
+            return !message.categories.isEmpty
+        case .and(let parts):
+            return parts.allSatisfy { evaluate($0, message) }
+        case .or(let parts):
+            return parts.contains { evaluate($0, message) }
         }
-        return true
     }
 
     private static func compare(_ left: QueryValue, _ op: Operator, _ right: QueryValue) -> Bool {
@@ -127,77 +184,135 @@ struct MessageFilter: Sendable, Equatable {
 
     // MARK: Parsing
 
+    /// `or` binds looser than `and`: `a and b or c` is `(a and b) or c`.
     static func parse(_ text: String) throws(QueryError) -> MessageFilter {
-        var tokens = try FilterTokenizer.tokenize(text)
+        var parser = Parser(tokens: try FilterTokenizer.tokenize(text))
+        let expression = try parser.disjunction()
+        guard parser.position == parser.tokens.count else {
+            throw .badRequest("Invalid filter clause: unexpected '\(parser.tokens[parser.position].text)'.")
+        }
+        return MessageFilter(expression: expression)
+    }
+
+    private struct Parser {
+        let tokens: [FilterToken]
         var position = 0
-        var clauses: [Clause] = []
-        try parseConjunction(&tokens, &position, into: &clauses)
-        guard position == tokens.count else {
-            throw .badRequest("Invalid filter clause: unexpected '\(tokens[position].text)'.")
-        }
-        return MessageFilter(clauses: clauses)
-    }
 
-    private static func parseConjunction(_ tokens: inout [FilterToken], _ position: inout Int, into clauses: inout [Clause]) throws(QueryError) {
-        try parseTerm(&tokens, &position, into: &clauses)
-        while position < tokens.count {
-            let word = tokens[position].text.lowercased()
-            if word == "and", tokens[position].kind == .word {
+        init(tokens: [FilterToken]) {
+            self.tokens = tokens
+        }
+
+        private func isKeyword(_ word: String) -> Bool {
+            position < tokens.count && tokens[position].kind == .word && tokens[position].text.lowercased() == word
+        }
+
+        mutating func disjunction() throws(QueryError) -> Expression {
+            var parts = [try conjunction()]
+            while isKeyword("or") {
                 position += 1
-                try parseTerm(&tokens, &position, into: &clauses)
-            } else if word == "or", tokens[position].kind == .word {
-                throw .badRequest("The emulator supports only 'and' in $filter; 'or' is not supported.")
-            } else {
-                return
+                parts.append(try conjunction())
             }
+            return parts.count == 1 ? parts[0] : .or(parts)
+        }
+
+        private mutating func conjunction() throws(QueryError) -> Expression {
+            var parts = [try term()]
+            while isKeyword("and") {
+                position += 1
+                parts.append(try term())
+            }
+            return parts.count == 1 ? parts[0] : .and(parts)
+        }
+
+        private mutating func term() throws(QueryError) -> Expression {
+            guard position < tokens.count else { throw .badRequest("Invalid filter clause: the expression ends too early.") }
+            let token = tokens[position]
+            if token.kind == .open {
+                position += 1
+                let inner = try disjunction()
+                guard position < tokens.count, tokens[position].kind == .close else {
+                    throw .badRequest("Invalid filter clause: missing ')'.")
+                }
+                position += 1
+                return inner
+            }
+            guard token.kind == .word else { throw .badRequest("Invalid filter clause near '\(token.text)'.") }
+            let name = token.text.lowercased()
+            if name == "categories/any" {
+                return try categoriesLambda()
+            }
+            if position + 1 < tokens.count, tokens[position + 1].kind == .open {
+                throw .badRequest("The emulator does not support the function '\(token.text)' in $filter.")
+            }
+            if name == "not" {
+                throw .badRequest("The emulator does not support 'not' in $filter.")
+            }
+            guard let property = MessageProperty.byLowercasedName[name] else {
+                if token.text.contains("/") || token.text.first?.isLetter == true {
+                    throw .unknownProperty(token.text)
+                }
+                throw .badRequest("Invalid filter clause near '\(token.text)'.")
+            }
+            guard position + 2 < tokens.count, tokens[position + 1].kind == .word,
+                  let op = Operator(rawValue: tokens[position + 1].text.lowercased())
+            else {
+                throw .badRequest("Invalid filter clause: expected a comparison operator after '\(token.text)'.")
+            }
+            let literal = tokens[position + 2]
+            position += 3
+            let value = try MessageFilter.convert(literal, for: property)
+            switch property.kind {
+            case .boolean, .enumeration, .string:
+                guard op == .eq || op == .ne else {
+                    throw .badRequest("The operator '\(op.rawValue)' is not supported for '\(property.rawValue)'.")
+                }
+            case .date:
+                break
+            }
+            return .comparison(Clause(property: property, op: op, value: value))
+        }
+
+        /// `categories/any(c: c eq 'Red')`, `categories/any(c:c eq 'Red')` or `categories/any()`.
+        private mutating func categoriesLambda() throws(QueryError) -> Expression {
+            position += 1
+            guard position < tokens.count, tokens[position].kind == .open else {
+                throw .badRequest("Invalid filter clause: 'categories/any' must be followed by '('.")
+            }
+            position += 1
+            if position < tokens.count, tokens[position].kind == .close {
+                position += 1
+                return .hasCategories
+            }
+            // The range variable is declared as `c:` and referenced right after, with or
+            // without a space between.
+            guard position < tokens.count, tokens[position].kind == .word, let colon = tokens[position].text.firstIndex(of: ":")
+            else { throw .badRequest("Invalid filter clause: expected a lambda variable such as 'c:' in categories/any.") }
+            let variable = String(tokens[position].text[..<colon])
+            var reference = String(tokens[position].text[tokens[position].text.index(after: colon)...])
+            position += 1
+            if reference.isEmpty {
+                guard position < tokens.count, tokens[position].kind == .word else {
+                    throw .badRequest("Invalid filter clause in categories/any.")
+                }
+                reference = tokens[position].text
+                position += 1
+            }
+            guard !variable.isEmpty, reference == variable else {
+                throw .badRequest("Invalid filter clause: the lambda in categories/any must compare its variable '\(variable)'.")
+            }
+            guard position + 2 < tokens.count, tokens[position].kind == .word,
+                  let op = Operator(rawValue: tokens[position].text.lowercased()), op == .eq || op == .ne,
+                  tokens[position + 1].kind == .string, tokens[position + 2].kind == .close
+            else {
+                throw .badRequest("Invalid filter clause: categories/any supports '\(variable) eq 'name'' only.")
+            }
+            let name = tokens[position + 1].text
+            position += 3
+            return .anyCategory(op, name)
         }
     }
 
-    private static func parseTerm(_ tokens: inout [FilterToken], _ position: inout Int, into clauses: inout [Clause]) throws(QueryError) {
-        guard position < tokens.count else { throw .badRequest("Invalid filter clause: the expression ends too early.") }
-        let token = tokens[position]
-        if token.kind == .open {
-            position += 1
-            try parseConjunction(&tokens, &position, into: &clauses)
-            guard position < tokens.count, tokens[position].kind == .close else {
-                throw .badRequest("Invalid filter clause: missing ')'.")
-            }
-            position += 1
-            return
-        }
-        guard token.kind == .word else { throw .badRequest("Invalid filter clause near '\(token.text)'.") }
-        if position + 1 < tokens.count, tokens[position + 1].kind == .open {
-            throw .badRequest("The emulator does not support the function '\(token.text)' in $filter.")
-        }
-        if token.text.lowercased() == "not" {
-            throw .badRequest("The emulator does not support 'not' in $filter.")
-        }
-        guard let property = MessageProperty.byLowercasedName[token.text.lowercased()] else {
-            if token.text.contains("/") || token.text.first?.isLetter == true {
-                throw .unknownProperty(token.text)
-            }
-            throw .badRequest("Invalid filter clause near '\(token.text)'.")
-        }
-        guard position + 2 < tokens.count, tokens[position + 1].kind == .word,
-              let op = Operator(rawValue: tokens[position + 1].text.lowercased())
-        else {
-            throw .badRequest("Invalid filter clause: expected a comparison operator after '\(token.text)'.")
-        }
-        let literal = tokens[position + 2]
-        position += 3
-        let value = try convert(literal, for: property)
-        switch property.kind {
-        case .boolean, .enumeration, .string:
-            guard op == .eq || op == .ne else {
-                throw .badRequest("The operator '\(op.rawValue)' is not supported for '\(property.rawValue)'.")
-            }
-        case .date:
-            break
-        }
-        clauses.append(Clause(property: property, op: op, value: value))
-    }
-
-    private static func convert(_ literal: FilterToken, for property: MessageProperty) throws(QueryError) -> QueryValue {
+    fileprivate static func convert(_ literal: FilterToken, for property: MessageProperty) throws(QueryError) -> QueryValue {
         if literal.kind == .word, literal.text.lowercased() == "null" { return .null }
         switch property.kind {
         case .boolean:
@@ -354,12 +469,9 @@ struct MessageOrder: Sendable, Equatable {
     /// `$orderby=inferenceClassification,receivedDateTime desc&$filter=inferenceClassification eq 'focused'`,
     /// so the emulator checks the leading properties only.)
     static func checkEfficiency(filter: MessageFilter?, order: MessageOrder?) throws(QueryError) {
-        guard let filter, let order, !filter.clauses.isEmpty else { return }
-        var filterOrder: [MessageProperty] = []
-        for property in filter.properties where !filterOrder.contains(property) {
-            filterOrder.append(property)
-        }
-        let sortOrder = order.keys.map(\.property)
+        guard let filter, let order else { return }
+        let filterOrder = filter.propertyNames
+        let sortOrder = order.keys.map { $0.property.rawValue.lowercased() }
         for (filtered, sorted) in zip(filterOrder, sortOrder) where filtered != sorted {
             throw QueryError(code: "InefficientFilter", message: "The restriction or sort order is too complex for this operation.")
         }

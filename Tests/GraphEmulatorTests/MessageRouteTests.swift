@@ -100,7 +100,7 @@ struct MessageRouteTests {
             #expect(inefficient.status == 400)
             #expect(try inefficient.errorCode() == "InefficientFilter")
 
-            for bad in ["contains(subject,'x')", "isRead eq false or isDraft eq true", "inferenceClassification eq 'maybe'",
+            for bad in ["contains(subject,'x')", "isRead eq false xor isDraft eq true", "inferenceClassification eq 'maybe'",
                         "noSuchProperty eq 1", "isRead eq"] {
                 let response = try await emulator.get("/v1.0/me/messages?$filter=\(encoded(bad))")
                 #expect(response.status == 400, "\(bad)")
