@@ -18,6 +18,11 @@ public struct GraphEmulatorConfiguration: Sendable {
     public var faults = FaultSchedule()
     /// Added to every Graph and sign-in response.
     public var latencyMilliseconds = 0
+    /// Graph warns that "the same change [can appear] in subsequent responses": with a value
+    /// N, every N-th unfinished message-delta page (chosen by its token, so deterministic)
+    /// hands the next page a cursor one item back, and the next page repeats that item.
+    /// nil (the default) never replays.
+    public var deltaReplayEvery: Int?
 
     public init(defaultDeltaPageSize: Int = 10, maximumDeltaPageSize: Int = 1000, logger: Logger? = nil) {
         self.defaultDeltaPageSize = defaultDeltaPageSize

@@ -125,11 +125,7 @@ extension GraphHandlers {
             "attachments@odata.context",
             "\(request.metadataBase)#users('\(request.userID)')/messages('\(messageID)')/attachments")
         json.key("attachments")
-        json.beginArray()
-        for served in AttachmentCatalog.served(message) {
-            ExpandedAttachmentWriter.write(served, of: message, immutableIDs: immutable, to: &json)
-        }
-        json.endArray()
+        AttachmentWriter.writeList(of: message, immutableIDs: immutable, beta: isBeta, to: &json)
     }
 
     // MARK: - Changing

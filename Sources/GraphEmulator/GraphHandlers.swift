@@ -213,7 +213,8 @@ struct GraphHandlers {
         }
         let page: Mailbox.MessageDeltaPage
         do {
-            page = try await mailbox.messageDelta(folderID: folder.id, token: token, pageSize: pageSize(top: token.top))
+            page = try await mailbox.messageDelta(folderID: folder.id, token: token, pageSize: pageSize(top: token.top),
+                                                  replay: replays(token))
         } catch {
             throw syncStateNotFound()
         }
@@ -243,6 +244,15 @@ struct GraphHandlers {
         json.endArray()
         json.endObject()
         return respond(json, bodyPreference: true)
+    }
+
+    /// Whether this page replays (see `GraphEmulatorConfiguration.deltaReplayEvery`): decided by
+    /// the token, so the same request always gets the same answer.
+    private func replays(_ token: DeltaToken) -> Bool {
+        guard let every = configuration.deltaReplayEvery, every > 0 else { return false }
+        var hash: UInt64 = 14_695_981_039_346_656_037
+        for byte in mailbox.tokens.encode(token).utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
+        return hash % UInt64(every) == 0
     }
 
     private func initialDeltaToken(folderID: String) throws -> DeltaToken {

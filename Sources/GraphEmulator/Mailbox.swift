@@ -349,7 +349,9 @@ public actor Mailbox {
     /// walks the change log from the token's base and reports each message's latest state
     /// plus tombstones for messages that left the folder. The round's upper bound is fixed
     /// when it starts, so the deltaLink of the last page covers whatever happened meanwhile.
-    func messageDelta(folderID: String, token: DeltaToken, pageSize: Int) throws(MailboxError) -> MessageDeltaPage {
+    /// `replay`: the next page starts one item back, so its first item repeats this page's last
+    /// (the replays Graph's documentation tells clients to expect).
+    func messageDelta(folderID: String, token: DeltaToken, pageSize: Int, replay: Bool = false) throws(MailboxError) -> MessageDeltaPage {
         guard token.kind == .messages, token.folderID == folderID, folders[folderID] != nil,
               (token.base ?? 0) <= sequence, (token.round ?? 0) <= sequence,
               (token.cursorSequence ?? 0) <= sequence
@@ -365,6 +367,7 @@ public actor Mailbox {
 
         if let base = token.base {
             var cursor = token.cursorSequence ?? base
+            var previousCursor = cursor
             var position = firstChange(after: cursor)
             while position < changeLog.count, changeLog[position].sequence <= round {
                 let entry = changeLog[position]
@@ -382,10 +385,11 @@ public actor Mailbox {
                     item = .message(record.message)
                 }
                 if items.count == pageSize {
-                    state.cursorSequence = cursor
+                    state.cursorSequence = replay && items.count > 1 ? previousCursor : cursor
                     return MessageDeltaPage(items: items, token: state, isComplete: false)
                 }
                 items.append(item)
+                previousCursor = cursor
                 cursor = entry.sequence
             }
             return MessageDeltaPage(items: items, token: token.nextRound(from: round), isComplete: true)
@@ -396,6 +400,7 @@ public actor Mailbox {
         if let received = token.cursorReceived, let slot = token.cursorSlot {
             position = (folderIndex[folderID] ?? MessageIndex()).position(after: .init(received: received, slot: slot))
         }
+        var previous = (received: token.cursorReceived, slot: token.cursorSlot)
         while position < entries.count {
             let entry = entries[position]
             position += 1
@@ -405,9 +410,14 @@ public actor Mailbox {
             }
             guard let record = records[entry.slot] else { continue }
             if items.count == pageSize {
+                if replay && items.count > 1 {
+                    state.cursorReceived = previous.received
+                    state.cursorSlot = previous.slot
+                }
                 return MessageDeltaPage(items: items, token: state, isComplete: false)
             }
             items.append(.message(record.message))
+            previous = (state.cursorReceived, state.cursorSlot)
             state.cursorReceived = entry.received
             state.cursorSlot = entry.slot
         }

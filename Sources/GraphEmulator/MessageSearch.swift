@@ -64,7 +64,15 @@ struct MessageSearch: Sendable, Equatable {
         switch term {
         case .words(let pattern, let field):
             let fields: [Field] = field.map { [$0] } ?? [.from, .subject, .body]
-            for field in fields where SearchText.contains(cache.text(field), pattern) { return true }
+            for field in fields {
+                // Reducing a body to words costs far more than a plain substring test of one of
+                // the term's words, which rules most bodies out.
+                if field == .body, let word = longestASCIIWord(pattern),
+                   cache.body.content.range(of: word, options: .caseInsensitive) == nil {
+                    continue
+                }
+                if SearchText.contains(cache.text(field), pattern) { return true }
+            }
             return false
         case .hasAttachments(let value):
             return cache.message.hasAttachments == value
@@ -81,20 +89,39 @@ struct MessageSearch: Sendable, Equatable {
         }
     }
 
+    /// The longest word of a pattern when it is plain ASCII (nil otherwise: a case-insensitive
+    /// substring test of other scripts would not agree with the word match).
+    private static func longestASCIIWord(_ pattern: [UInt8]) -> String? {
+        guard pattern.allSatisfy({ $0 < 0x80 }) else { return nil }
+        let longest = pattern.split(separator: 0x20).max { $0.count < $1.count }
+        return longest.map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// Each field's searchable text, computed at most once per message.
     private struct FieldCache {
         let message: EmulatedMessage
         private var computed: [Field: [UInt8]] = [:]
+        private var composedBody: EmulatedMessage.Body?
 
         init(message: EmulatedMessage) {
             self.message = message
+        }
+
+        /// Generated bodies are composed on demand, so once per message.
+        var body: EmulatedMessage.Body {
+            mutating get {
+                if let composedBody { return composedBody }
+                let body = message.body
+                composedBody = body
+                return body
+            }
         }
 
         mutating func text(_ field: Field) -> [UInt8] {
             if let text = computed[field] { return text }
             let text: [UInt8]
             if field == .body {
-                let body = message.body
+                let body = self.body
                 text = SearchText.normalized(body.content, html: body.contentType == .html)
             } else {
                 text = SearchText.normalized(plainText(of: field), html: false)

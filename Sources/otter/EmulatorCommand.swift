@@ -56,9 +56,14 @@ struct Emulator: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Concurrent requests before 429 ApplicationThrottled (MailboxConcurrency), or 'off'.", valueName: "n"))
     var maxConcurrent: String = "4"
 
+    @Option(help: ArgumentHelp("Every n-th unfinished message-delta page repeats its last item on the next page, as Graph may (0: never).",
+                               valueName: "n"))
+    var deltaReplays: Int = 0
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard latencyMilliseconds >= 0 else { throw ValidationError("--latency-ms must not be negative") }
+        guard deltaReplays >= 0 else { throw ValidationError("--delta-replays must not be negative") }
         guard tokenLifetime >= 0, deviceCodeLifetime >= 0, pollInterval >= 0 else {
             throw ValidationError("--token-lifetime, --device-code-lifetime and --poll-interval must not be negative")
         }
@@ -71,6 +76,7 @@ struct Emulator: AsyncParsableCommand {
         let accessToken = token ?? UUID().uuidString.lowercased()
         var configuration = GraphEmulatorConfiguration()
         configuration.latencyMilliseconds = latencyMilliseconds
+        configuration.deltaReplayEvery = deltaReplays > 0 ? deltaReplays : nil
         configuration.faults = try faultSchedule()
         configuration.throttling = try throttling()
         configuration.identity = IdentityConfiguration(

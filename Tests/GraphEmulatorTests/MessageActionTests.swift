@@ -343,6 +343,12 @@ struct MessageActionTests {
             #expect(try await emulator.sendJSON("POST", "/v1.0/me/sendMail", ["message": ["subject": "No one"]]).status == 400)
             #expect(try await emulator.sendJSON("POST", "/v1.0/me/sendMail", ["saveToSentItems": true]).status == 400)
             #expect(try await emulator.sendJSON("POST", "/v1.0/me/sendMail", ["message": message, "saveToSentItems": 3]).status == 400)
+            // Base64 MIME bodies: malformed ones get Graph's error; the emulator does not parse MIME.
+            let badMIME = try await emulator.sendRaw("POST", "/v1.0/me/sendMail", body: "From: me\r\n\r\nHi", contentType: "text/plain")
+            #expect(badMIME.status == 400)
+            #expect(try badMIME.errorCode() == "ErrorMimeContentInvalidBase64String")
+            let mime = Data("Subject: Hi\r\nTo: pat@fabrikam.com\r\n\r\nHello\r\n".utf8).base64EncodedString()
+            #expect(try await emulator.sendRaw("POST", "/v1.0/me/sendMail", body: mime, contentType: "text/plain").status == 415)
         }
     }
 

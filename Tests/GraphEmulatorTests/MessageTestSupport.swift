@@ -35,6 +35,20 @@ extension Emulator {
             body: Data(buffer.readableBytesView))
     }
 
+    /// Sends `body` as it is, with the given Content-Type.
+    func sendRaw(_ method: String, _ path: String, body: String, contentType: String) async throws -> TestResponse {
+        var request = HTTPClientRequest(url: baseURL.absoluteString + path)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "Authorization", value: "Bearer \(Emulator.token)")
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let buffer = try await response.body.collect(upTo: 16 << 20)
+        return TestResponse(
+            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+            body: Data(buffer.readableBytesView))
+    }
+
     /// GET of one message; nil when the emulator answers 404.
     func message(_ id: String, headers: [String: String] = [:]) async throws -> [String: Any]? {
         let response = try await get("/v1.0/me/messages/\(encoded(id))", headers: headers)

@@ -87,3 +87,27 @@ import Testing
         #expect(try await f.mailbox.message(id: message.id).isRead)
     }
 }
+
+@Suite struct DeltaReplayToleranceTests {
+    @Test func replayedDeltaItemsAreHarmless() async throws {
+        let mailbox = Mailbox(messageCount: 300, seed: 12)
+        var configuration = GraphEmulatorConfiguration()
+        configuration.deltaReplayEvery = 2
+        let server = GraphEmulatorServer(mailbox: mailbox, accessTokens: [SyncTests.token], configuration: configuration)
+        let base = try await server.start()
+        defer { Task { await server.stop() } }
+        let graph = GraphClient(configuration: try GraphConfiguration(baseURL: base.appendingPathComponent("v1.0")),
+                                tokenProvider: { SyncTests.token })
+        let cache = try MailCache.inMemory()
+        let f = SyncTests.Fixture(server: server, mailbox: mailbox, graph: graph, cache: cache,
+                                  service: try MailService(graph: graph, cache: cache, deltaPageSize: 20))
+        try await f.service.syncAll()
+        let snapshot = await mailbox.snapshot()
+        let inbox = try #require(snapshot.folder(wellKnownName: "inbox"))
+        for message in snapshot.messages(inFolder: inbox.id).prefix(30) {
+            _ = try await mailbox.markRead(id: message.id, !message.isRead)
+        }
+        try await f.service.syncAll()
+        #expect(try f.cachedMessages() == (await f.serverMessages()))
+    }
+}
