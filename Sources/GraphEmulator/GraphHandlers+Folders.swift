@@ -181,14 +181,7 @@ extension GraphHandlers {
             case .folder(let folder):
                 writer.write(folder, to: &json)
             case .removed(let id):
-                json.beginObject()
-                json.field("@odata.type", "#microsoft.graph.mailFolder")
-                json.field("id", id)
-                json.key("@removed")
-                json.beginObject()
-                json.field("reason", "deleted")
-                json.endObject()
-                json.endObject()
+                writeRemoved("#microsoft.graph.mailFolder", id: id, to: &json)
             }
         }
         json.endArray()

@@ -231,19 +231,25 @@ struct GraphHandlers {
             case .message(let message):
                 writer.write(message, to: &json)
             case .removed(let id, let immutableID):
-                json.beginObject()
-                json.field("@odata.type", "#microsoft.graph.message")
-                json.field("id", request.preferences.immutableIDs ? immutableID : id)
-                json.key("@removed")
-                json.beginObject()
-                json.field("reason", "deleted")
-                json.endObject()
-                json.endObject()
+                writeRemoved("#microsoft.graph.message", id: request.preferences.immutableIDs ? immutableID : id, to: &json)
             }
         }
         json.endArray()
         json.endObject()
         return respond(json, bodyPreference: true)
+    }
+
+    /// A delta entry for something gone from the collection (GRAPH.md §3.2: `@removed` with
+    /// reason `deleted`; Graph documents no other reason for mail).
+    func writeRemoved(_ odataType: String, id: String, to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("@odata.type", odataType)
+        json.field("id", id)
+        json.key("@removed")
+        json.beginObject()
+        json.field("reason", "deleted")
+        json.endObject()
+        json.endObject()
     }
 
     /// Whether this page replays (see `GraphEmulatorConfiguration.deltaReplayEvery`): decided by
