@@ -5,9 +5,9 @@ import MailCore
 extension MessageQuery {
     var whereClause: (String, StatementArguments) {
         if let tab {
-            return ("folderId = ? AND classification = ?", [folderID.rawValue, tab.rawValue])
+            return ("folderKey = \(Schema.folderKey) AND classification = ?", [folderID.rawValue, tab.rawValue])
         }
-        return ("folderId = ?", [folderID.rawValue])
+        return ("folderKey = \(Schema.folderKey)", [folderID.rawValue])
     }
 }
 

@@ -109,7 +109,7 @@ public final class MailCache: Sendable {
         try write { db in
             for folder in upserts { try FolderRecord(folder).upsert(db) }
             for id in removed {
-                try db.execute(sql: "DELETE FROM message WHERE folderId = ?", arguments: [id.rawValue])
+                try db.execute(sql: "DELETE FROM message WHERE folderKey = \(Schema.folderKey)", arguments: [id.rawValue])
                 try db.execute(sql: "DELETE FROM folder WHERE id = ?", arguments: [id.rawValue])
             }
             if let cursor { try cursor.save(db, scope: SyncCursor.folderScope) }
@@ -161,7 +161,7 @@ public final class MailCache: Sendable {
         try write { db in
             let insert = try db.cachedStatement(sql: Schema.upsertMessageSQL)
             for change in changes {
-                if let existing = try MessageRecord.fetchOne(db, key: change.id.rawValue) {
+                if let existing = try MessageRecord.fetchOne(db, id: change.id) {
                     var merged = existing.summary
                     change.apply(to: &merged)
                     merged.folderID = folderID
@@ -171,8 +171,8 @@ public final class MailCache: Sendable {
                 }
             }
             for id in removed {
-                try db.execute(sql: "UPDATE message SET folderId = ? WHERE id = ? AND folderId = ?",
-                               arguments: [Schema.orphanFolder, id.rawValue, folderID.rawValue])
+                try db.execute(sql: "UPDATE message SET folderKey = ? WHERE id = ? AND folderKey = \(Schema.folderKey)",
+                               arguments: [Schema.orphanFolderKey, id.rawValue, folderID.rawValue])
             }
             if let cursor { try cursor.save(db, scope: SyncCursor.messageScope(folderID)) }
         }
@@ -192,7 +192,7 @@ public final class MailCache: Sendable {
             try db.execute(sql: "DELETE FROM keep")
             let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO keep (id) VALUES (?)")
             for id in keeping { try insert.execute(arguments: [id.rawValue]) }
-            try db.execute(sql: "DELETE FROM message WHERE folderId = ? AND id NOT IN (SELECT id FROM keep)",
+            try db.execute(sql: "DELETE FROM message WHERE folderKey = \(Schema.folderKey) AND id NOT IN (SELECT id FROM keep)",
                            arguments: [folderID.rawValue])
             let pruned = db.changesCount
             try db.execute(sql: "DELETE FROM keep")
@@ -205,7 +205,7 @@ public final class MailCache: Sendable {
     @discardableResult
     public func purgeOrphans() throws -> Int {
         try write { db in
-            try db.execute(sql: "DELETE FROM message WHERE folderId = ?", arguments: [Schema.orphanFolder])
+            try db.execute(sql: "DELETE FROM message WHERE folderKey = ?", arguments: [Schema.orphanFolderKey])
             return db.changesCount
         }
     }
@@ -215,7 +215,7 @@ public final class MailCache: Sendable {
     @discardableResult
     public func applyLocally(_ action: TriageAction, to id: MessageID) throws -> MessageSummary? {
         try write { db in
-            guard let before = try MessageRecord.fetchOne(db, key: id.rawValue)?.summary else { return nil }
+            guard let before = try MessageRecord.fetchOne(db, id: id)?.summary else { return nil }
             let after = action.applied(to: before)
             try db.execute(sql: Schema.upsertMessageSQL, arguments: MessageRecord.arguments(after))
             // Keep the folders' counts in step until the next folder sync brings the server's.
@@ -236,7 +236,7 @@ public final class MailCache: Sendable {
     }
 
     public func message(_ id: MessageID) throws -> MessageSummary? {
-        try writer.read { db in try MessageRecord.fetchOne(db, key: id.rawValue)?.summary }
+        try writer.read { db in try MessageRecord.fetchOne(db, id: id)?.summary }
     }
 
     public func messageCount(in query: MessageQuery) throws -> Int {
@@ -256,7 +256,7 @@ public final class MailCache: Sendable {
         try writer.read { db in
             let (filter, args) = query.whereClause
             let rows = try MessageRecord.fetchAll(db, sql: """
-                SELECT * FROM message WHERE \(filter) AND (receivedAt > ? OR (receivedAt = ? AND id > ?))
+                SELECT \(Schema.messageColumns) FROM message WHERE \(filter) AND (receivedAt > ? OR (receivedAt = ? AND id > ?))
                 ORDER BY receivedAt ASC, id ASC LIMIT ?
                 """, arguments: args + [key.receivedAt, key.receivedAt, key.id.rawValue, limit])
             return rows.reversed().map(\.summary)
@@ -290,7 +290,7 @@ public final class MailCache: Sendable {
         let total = try count(db, query)
         guard let anchor else {
             let rows = try MessageRecord.fetchAll(db, sql: """
-                SELECT * FROM message WHERE \(filter) ORDER BY receivedAt DESC, id DESC LIMIT ?
+                SELECT \(Schema.messageColumns) FROM message WHERE \(filter) ORDER BY receivedAt DESC, id DESC LIMIT ?
                 """, arguments: args + [limit])
             return MessageWindow(rows: rows.map(\.summary), startIndex: 0, total: total)
         }
@@ -298,7 +298,7 @@ public final class MailCache: Sendable {
             SELECT COUNT(*) FROM message WHERE \(filter) AND (receivedAt > ? OR (receivedAt = ? AND id > ?))
             """, arguments: args + [anchor.receivedAt, anchor.receivedAt, anchor.id.rawValue]) ?? 0
         let rows = try MessageRecord.fetchAll(db, sql: """
-            SELECT * FROM message WHERE \(filter) AND (receivedAt < ? OR (receivedAt = ? AND id <= ?))
+            SELECT \(Schema.messageColumns) FROM message WHERE \(filter) AND (receivedAt < ? OR (receivedAt = ? AND id <= ?))
             ORDER BY receivedAt DESC, id DESC LIMIT ?
             """, arguments: args + [anchor.receivedAt, anchor.receivedAt, anchor.id.rawValue, limit])
         return MessageWindow(rows: rows.map(\.summary), startIndex: above, total: total)
@@ -313,7 +313,7 @@ public final class MailCache: Sendable {
     public func storeContent(_ content: MessageContent) throws {
         try write { db in
             // A body for a message that vanished meanwhile is dropped by the foreign key.
-            guard try MessageRecord.exists(db, key: content.messageID.rawValue) else { return }
+            guard try MessageRecord.exists(db, id: content.messageID) else { return }
             try ContentRecord(content).upsert(db)
         }
     }

@@ -5,16 +5,24 @@ import MailCore
 /// The cache schema and its migrations. The cache is rebuildable from the server, but a
 /// migration keeps a user's synced mailbox across upgrades instead of refetching 100,000 messages.
 enum Schema {
-    /// The folder of a message reported removed whose fate is not known yet (see `purgeOrphans`).
-    /// No Graph folder ID is empty, so no list shows these rows.
-    static let orphanFolder = ""
+    /// The folder key of a message reported removed whose fate is not known yet (see
+    /// `purgeOrphans`). No folder has key 0, so no list shows these rows.
+    static let orphanFolderKey = 0
+
+    /// Messages refer to their folder by the folder's integer key, not its 120-character Graph
+    /// id: the id would be stored three times a message (table and both list indexes).
+    static let folderKey = "(SELECT key FROM folder WHERE id = ?)"
+
+    /// Every message column, plus the folder's Graph id as `folderId`.
+    static let messageColumns = "message.*, (SELECT folder.id FROM folder WHERE folder.key = message.folderKey) AS folderId"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
                 CREATE TABLE folder (
-                    id TEXT PRIMARY KEY NOT NULL,
+                    key INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
                     parentId TEXT,
                     displayName TEXT NOT NULL,
                     wellKnown TEXT,
@@ -23,9 +31,11 @@ enum Schema {
                     childFolderCount INTEGER NOT NULL DEFAULT 0,
                     isHidden INTEGER NOT NULL DEFAULT 0
                 );
+                -- A rowid table, not WITHOUT ROWID (which would save SQLite's index of the id): SQLite
+                -- reports no changes of WITHOUT ROWID tables to the update hook GRDB observes with.
                 CREATE TABLE message (
                     id TEXT PRIMARY KEY NOT NULL,
-                    folderId TEXT NOT NULL,
+                    folderKey INTEGER NOT NULL,
                     conversationId TEXT,
                     subject TEXT NOT NULL,
                     fromName TEXT,
@@ -41,8 +51,8 @@ enum Schema {
                     bodyPreview TEXT NOT NULL
                 );
                 -- The list window: folder, Focused/Other tab, newest first. Both orders are covered.
-                CREATE INDEX message_by_tab ON message(folderId, classification, receivedAt, id);
-                CREATE INDEX message_by_folder ON message(folderId, receivedAt, id);
+                CREATE INDEX message_by_tab ON message(folderKey, classification, receivedAt, id);
+                CREATE INDEX message_by_folder ON message(folderKey, receivedAt, id);
                 CREATE TABLE messageContent (
                     messageId TEXT PRIMARY KEY NOT NULL REFERENCES message(id) ON DELETE CASCADE,
                     format TEXT NOT NULL,
@@ -62,11 +72,11 @@ enum Schema {
     }
 
     static let upsertMessageSQL = """
-        INSERT INTO message (id, folderId, conversationId, subject, fromName, fromAddress, receivedAt, isRead, flag,
+        INSERT INTO message (id, folderKey, conversationId, subject, fromName, fromAddress, receivedAt, isRead, flag,
                              hasAttachments, importance, classification, isMentioned, categories, bodyPreview)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES (?, COALESCE((SELECT key FROM folder WHERE id = ?), 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET
-            folderId = excluded.folderId, conversationId = excluded.conversationId, subject = excluded.subject,
+            folderKey = excluded.folderKey, conversationId = excluded.conversationId, subject = excluded.subject,
             fromName = excluded.fromName, fromAddress = excluded.fromAddress, receivedAt = excluded.receivedAt,
             isRead = excluded.isRead, flag = excluded.flag, hasAttachments = excluded.hasAttachments,
             importance = excluded.importance, classification = excluded.classification,
@@ -114,9 +124,17 @@ struct FolderRecord: Codable, FetchableRecord, PersistableRecord {
     }
 }
 
-struct MessageRecord: FetchableRecord, TableRecord {
-    static let databaseTableName = "message"
+struct MessageRecord: FetchableRecord {
     var summary: MessageSummary
+
+    /// One message by id (rows selected with `Schema.messageColumns`).
+    static func fetchOne(_ db: Database, id: MessageID) throws -> MessageRecord? {
+        try fetchOne(db, sql: "SELECT \(Schema.messageColumns) FROM message WHERE id = ?", arguments: [id.rawValue])
+    }
+
+    static func exists(_ db: Database, id: MessageID) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE id = ?)", arguments: [id.rawValue]) ?? false
+    }
 
     init(row: Row) throws {
         let fromAddress: String? = row["fromAddress"]
@@ -124,7 +142,7 @@ struct MessageRecord: FetchableRecord, TableRecord {
         let categories: String? = row["categories"]
         summary = MessageSummary(
             id: MessageID(row["id"]),
-            folderID: FolderID(row["folderId"]),
+            folderID: FolderID((row["folderId"] as String?) ?? ""),
             conversationID: row["conversationId"],
             subject: row["subject"],
             from: (fromAddress != nil || fromName != nil) ? EmailAddress(name: fromName ?? "", address: fromAddress ?? "") : nil,
