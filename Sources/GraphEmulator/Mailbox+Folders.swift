@@ -329,8 +329,7 @@ extension Mailbox {
     private func reissueID(slot: Int) {
         guard records[slot] != nil else { return }
         removeFromFolder(slot: slot)
-        minted += 1
-        let newID = GraphID.message(seed: StableHash.mix(idSeed, 0x4D, minted))
+        let newID = mintMessageIDs().regular
         records[slot]!.message.id = newID
         slotByID[newID] = slot
         addToFolder(slot: slot)
@@ -358,27 +357,6 @@ extension Mailbox {
     }
 
     private func appendCopy(of original: EmulatedMessage, in folderID: String) {
-        minted += 1
-        let copy = EmulatedMessage(
-            id: GraphID.message(seed: StableHash.mix(idSeed, 0x4D, minted)),
-            immutableID: GraphID.immutableMessage(seed: StableHash.mix(idSeed, 0x4E, minted)),
-            parentFolderID: folderID, changeKey: original.changeKey, conversationID: original.conversationID,
-            conversationIndex: original.conversationIndex, internetMessageID: original.internetMessageID,
-            subject: original.subject, from: original.from, sender: original.sender, toRecipients: original.toRecipients,
-            ccRecipients: original.ccRecipients, bccRecipients: original.bccRecipients, replyTo: original.replyTo,
-            isRead: original.isRead, isDraft: original.isDraft, importance: original.importance,
-            inferenceClassification: original.inferenceClassification, flag: original.flag,
-            categories: original.categories, hasAttachments: original.hasAttachments,
-            isReadReceiptRequested: original.isReadReceiptRequested,
-            isDeliveryReceiptRequested: original.isDeliveryReceiptRequested, mentionsOwner: original.mentionsOwner,
-            created: original.created, lastModified: original.lastModified, received: original.received,
-            sent: original.sent, content: original.content)
-        let slot = records.count
-        records.append(Record(message: copy, changeSequence: 0, version: 0))
-        slotByID[copy.id] = slot
-        slotByID[copy.immutableID] = slot
-        allIndex.insert(.init(received: copy.received, slot: slot))
-        addToFolder(slot: slot)
-        commit(slot: slot)
+        insert(rebuilt(original, ids: mintMessageIDs(), folderID: folderID, adjust: { _ in }))
     }
 }

@@ -323,7 +323,7 @@ extension Mailbox {
         EmulatedMessage.Recipient(name: owner.displayName, address: owner.address)
     }
 
-    private func mintMessageIDs() -> (regular: String, immutable: String) {
+    func mintMessageIDs() -> (regular: String, immutable: String) {
         minted += 1
         return (GraphID.message(seed: StableHash.mix(idSeed, 0x4D, minted)),
                 GraphID.immutableMessage(seed: StableHash.mix(idSeed, 0x4E, minted)))
@@ -356,7 +356,7 @@ extension Mailbox {
     }
 
     /// `message` with other ids and folder (EmulatedMessage's immutable id is a `let`).
-    private func rebuilt(
+    func rebuilt(
         _ message: EmulatedMessage, ids: (regular: String, immutable: String), folderID: String,
         adjust: (inout EmulatedMessage) -> Void
     ) -> EmulatedMessage {
@@ -386,7 +386,7 @@ extension Mailbox {
 
     /// Stores a new message (its ids must be fresh) and records the change.
     @discardableResult
-    private func insert(_ message: EmulatedMessage) -> EmulatedMessage {
+    func insert(_ message: EmulatedMessage) -> EmulatedMessage {
         let slot = records.count
         records.append(Record(message: message, changeSequence: 0, version: 0))
         slotByID[message.id] = slot

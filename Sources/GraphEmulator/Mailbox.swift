@@ -237,15 +237,7 @@ public actor Mailbox {
 
     /// All folders below the root, depth first; hidden folders and their subtrees only when asked.
     public func allFolders(includeHidden: Bool = false) -> [EmulatedFolder] {
-        var result: [EmulatedFolder] = []
-        func visit(_ id: String) {
-            for child in childFolders(of: id, includeHidden: includeHidden) {
-                result.append(child)
-                visit(child.id)
-            }
-        }
-        visit(rootFolderID)
-        return result
+        descendants(of: rootFolderID, includeHidden: includeHidden)
     }
 
     /// A message by regular or immutable id.
@@ -480,8 +472,7 @@ public actor Mailbox {
         if message.parentFolderID == target { return message }
         removeFromFolder(slot: slot)
         var record = records[slot]!
-        minted += 1
-        let newID = GraphID.message(seed: StableHash.mix(idSeed, 0x4D, minted))
+        let newID = mintMessageIDs().regular
         record.message.id = newID
         record.message.parentFolderID = target
         records[slot] = record
