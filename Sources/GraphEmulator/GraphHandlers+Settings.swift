@@ -118,12 +118,7 @@ extension GraphHandlers {
                 let result = try await userDataChange { () async throws(UserDataError) in
                     try await mailbox.upsertClassificationOverride(sender: sender, classifyAs: classifyAs)
                 }
-                var json = JSONWriter()
-                json.beginObject()
-                json.field("@odata.context", "\(context)/$entity")
-                Self.writeOverrideFields(result.override, to: &json)
-                json.endObject()
-                return created(json)
+                return created(Self.entity(context: context) { Self.writeOverrideFields(result.override, to: &$0) })
             default:
                 throw GraphError.methodNotAllowed(request.method)
             }
@@ -151,13 +146,18 @@ extension GraphHandlers {
         }
     }
 
-    private func overrideResponse(_ override: ClassificationOverride, context: String) -> Response {
+    /// One entity of a collection: its `@odata.context` and the fields `write` adds.
+    private static func entity(context: String, _ write: (inout JSONWriter) -> Void) -> JSONWriter {
         var json = JSONWriter()
         json.beginObject()
         json.field("@odata.context", "\(context)/$entity")
-        Self.writeOverrideFields(override, to: &json)
+        write(&json)
         json.endObject()
-        return respond(json)
+        return json
+    }
+
+    private func overrideResponse(_ override: ClassificationOverride, context: String) -> Response {
+        respond(Self.entity(context: context) { Self.writeOverrideFields(override, to: &$0) })
     }
 
     private static func classification(_ body: RequestJSON) throws(GraphError) -> EmulatedMessage.Classification? {
@@ -223,12 +223,7 @@ extension GraphHandlers {
                 let category = try await userDataChange { () async throws(UserDataError) in
                     try await mailbox.createCategory(displayName: name, color: color)
                 }
-                var json = JSONWriter()
-                json.beginObject()
-                json.field("@odata.context", "\(context)/$entity")
-                Self.writeCategoryFields(category, to: &json)
-                json.endObject()
-                return created(json)
+                return created(Self.entity(context: context) { Self.writeCategoryFields(category, to: &$0) })
             default:
                 throw GraphError.methodNotAllowed(request.method)
             }
@@ -256,12 +251,7 @@ extension GraphHandlers {
         default:
             throw GraphError.methodNotAllowed(request.method)
         }
-        var json = JSONWriter()
-        json.beginObject()
-        json.field("@odata.context", "\(context)/$entity")
-        Self.writeCategoryFields(category, to: &json)
-        json.endObject()
-        return respond(json)
+        return respond(Self.entity(context: context) { Self.writeCategoryFields(category, to: &$0) })
     }
 
     private static func categoryColor(_ body: RequestJSON) throws(GraphError) -> OutlookCategory.Color? {
