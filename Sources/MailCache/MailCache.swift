@@ -266,12 +266,31 @@ public final class MailCache: Sendable {
     /// The sort key of the row at `offset` in list order (for jumps such as G), or nil past the end.
     public func key(_ query: MessageQuery, atOffset offset: Int) throws -> MessageSortKey? {
         try writer.read { db in
+            // In three steps, so only the index is walked to the offset: the list indexes end in
+            // the date, not the id, and the one query would read every row on the way for its id.
             let (filter, args) = query.whereClause
-            let row = try Row.fetchOne(db, sql: """
-                SELECT receivedAt, id FROM message WHERE \(filter)
-                ORDER BY receivedAt DESC, id DESC LIMIT 1 OFFSET ?
-                """, arguments: args + [max(0, offset)])
-            return row.map { MessageSortKey(receivedAt: $0[0], id: MessageID($0[1])) }
+            guard let date = try Double.fetchOne(db, sql: """
+                SELECT receivedAt FROM message WHERE \(filter) ORDER BY receivedAt DESC LIMIT 1 OFFSET ?
+                """, arguments: args + [max(0, offset)]) else { return nil }
+            let newer = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message WHERE \(filter) AND receivedAt > ?",
+                                         arguments: args + [date]) ?? 0
+            let id = try String.fetchOne(db, sql: """
+                SELECT id FROM message WHERE \(filter) AND receivedAt = ? ORDER BY id DESC LIMIT 1 OFFSET ?
+                """, arguments: args + [date, max(0, offset) - newer])
+            return id.map { MessageSortKey(receivedAt: date, id: MessageID($0)) }
+        }
+    }
+
+    /// Every message of a list, or only its read or unread ones (select all / read / unread), newest first.
+    public func messageIDs(_ query: MessageQuery, isRead: Bool? = nil) throws -> [MessageID] {
+        try writer.read { db in
+            var (filter, args) = query.whereClause
+            if let isRead {
+                filter += " AND isRead = ?"
+                args += [isRead]
+            }
+            return try String.fetchAll(db, sql: "SELECT id FROM message WHERE \(filter) ORDER BY receivedAt DESC, id DESC",
+                                       arguments: args).map(MessageID.init)
         }
     }
 

@@ -126,19 +126,55 @@ public struct MessageContent: Hashable, Sendable {
     public var body: String
     public var toRecipients: [EmailAddress]
     public var ccRecipients: [EmailAddress]
+    /// What is attached, without the bytes; nil when not fetched yet (a body cached before
+    /// attachments were fetched with it).
+    public var attachments: [AttachmentInfo]?
 
     public init(messageID: MessageID, format: Format, body: String,
-                toRecipients: [EmailAddress] = [], ccRecipients: [EmailAddress] = []) {
+                toRecipients: [EmailAddress] = [], ccRecipients: [EmailAddress] = [], attachments: [AttachmentInfo]? = []) {
         self.messageID = messageID
         self.format = format
         self.body = body
         self.toRecipients = toRecipients
         self.ccRecipients = ccRecipients
+        self.attachments = attachments
     }
 
     /// The body as readable text, whatever format the server sent.
     public var plainText: String {
         format == .html ? HTMLText.plainText(fromHTML: body) : body
+    }
+}
+
+/// One attachment of a message, as listed with its body: enough to show and choose it, never
+/// its content (which is fetched only when the user saves or opens it).
+public struct AttachmentInfo: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        /// A file (`fileAttachment`).
+        case file
+        /// A message, event or contact attached as an item (`itemAttachment`).
+        case item
+        /// A link to a file in OneDrive or SharePoint (`referenceAttachment`).
+        case reference
+    }
+
+    /// Graph's attachment id (it extends the message's id).
+    public var id: String
+    public var name: String
+    public var contentType: String?
+    /// Bytes, as Graph reports them (roughly the encoded size).
+    public var size: Int
+    /// Shown inside the body (an embedded image) rather than as an attachment.
+    public var isInline: Bool
+    public var kind: Kind
+
+    public init(id: String, name: String, contentType: String?, size: Int, isInline: Bool, kind: Kind) {
+        self.id = id
+        self.name = name
+        self.contentType = contentType
+        self.size = size
+        self.isInline = isInline
+        self.kind = kind
     }
 }
 

@@ -47,6 +47,16 @@ enum GraphMapping {
                               ccRecipients: (m.ccRecipients ?? []).compactMap(address))
     }
 
+    static func attachment(_ a: GraphAttachment) -> AttachmentInfo? {
+        guard let id = a.id else { return nil }
+        let type = a.odataType?.lowercased() ?? ""
+        let kind: AttachmentInfo.Kind = type.hasSuffix("itemattachment") ? .item
+            : type.hasSuffix("referenceattachment") ? .reference : .file
+        let contentType = a.contentType.flatMap { $0.isEmpty || $0 == "null" ? nil : $0 }
+        return AttachmentInfo(id: id, name: a.name ?? "", contentType: contentType, size: max(0, a.size ?? 0),
+                              isInline: a.isInline ?? false, kind: kind)
+    }
+
     static func address(_ r: GraphRecipient?) -> EmailAddress? {
         guard let e = r?.emailAddress, e.name != nil || e.address != nil else { return nil }
         return EmailAddress(name: e.name ?? "", address: e.address ?? "")

@@ -252,16 +252,25 @@ public actor MailService {
 
     // MARK: Bodies
 
-    /// The body and recipients of a message: from the cache, else fetched once as text
-    /// (concurrent requests for the same message share one fetch) and cached.
+    /// The body, recipients and attachment list of a message: from the cache, else fetched once
+    /// as text (concurrent requests for the same message share one fetch) and cached. The body
+    /// and the attachment list are two requests sent side by side, so the wait is one round trip.
     public func content(for id: MessageID) async throws -> MessageContent {
-        if let cached = try cache.content(for: id) { return cached }
+        let cached = try cache.content(for: id)
+        if let cached, cached.attachments != nil { return cached }
         if let running = inFlightBodies[id] { return try await running.value }
         let graph = self.graph
         let cache = self.cache
         let task = Task<MessageContent, Error> {
-            let message = try await graph.message(id: id.rawValue, select: GraphMapping.contentSelect, bodyFormat: .text)
-            let content = GraphMapping.content(message, id: id)
+            async let attachments = graph.attachments(messageID: id.rawValue)
+            var content: MessageContent
+            if let cached {
+                content = cached   // a body cached before attachment lists were: only the list is missing
+            } else {
+                let message = try await graph.message(id: id.rawValue, select: GraphMapping.contentSelect, bodyFormat: .text)
+                content = GraphMapping.content(message, id: id)
+            }
+            content.attachments = try await attachments.compactMap(GraphMapping.attachment)
             try cache.storeContent(content)
             return content
         }
@@ -273,7 +282,7 @@ public actor MailService {
     /// Fetches bodies ahead of the reader (the next few messages), ignoring failures: the
     /// reader fetches again on demand and shows the error then.
     public func prefetch(_ ids: [MessageID]) async {
-        for id in ids where (try? cache.content(for: id)) == nil {
+        for id in ids where (try? cache.content(for: id))??.attachments == nil {
             _ = try? await content(for: id)
         }
     }
@@ -297,6 +306,9 @@ extension MailService {
     }
     public nonisolated func key(_ query: MessageQuery, atOffset offset: Int) throws -> MessageSortKey? {
         try cache.key(query, atOffset: offset)
+    }
+    public nonisolated func messageIDs(_ query: MessageQuery, isRead: Bool? = nil) throws -> [MessageID] {
+        try cache.messageIDs(query, isRead: isRead)
     }
 }
 

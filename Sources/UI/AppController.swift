@@ -235,6 +235,16 @@ public final class AppController {
             send { await folders.select(wellKnown: wellKnown) }
         case .markRead, .markUnread, .toggleFlag, .delete, .archive, .junk:
             triage(action)
+        case .toggleSelect:
+            send { await list.toggleChecked() }
+        case .selectAll:
+            send { await list.checkAll() }
+        case .selectNone:
+            send { await list.uncheckAll() }
+        case .selectRead:
+            send { await list.checkAll(isRead: true) }
+        case .selectUnread:
+            send { await list.checkAll(isRead: false) }
         case .sync:
             Task {
                 do { try await service.syncAll() } catch {
@@ -244,32 +254,38 @@ public final class AppController {
         }
     }
 
-    /// Triage on the selected message. The outbox makes it durable and shows it at once; a
-    /// failure to even record it is said in the status line, never dropped silently.
+    /// Triage on the bulk selection, or on the message under the cursor when nothing is
+    /// selected. The outbox makes it durable and shows it at once; a failure to even record it
+    /// is said in the status line, never dropped silently.
     private func triage(_ action: Action) {
-        guard let row = state.list.selectedRow else {
-            state.notice = "no message selected"
-            return
-        }
-        let service = self.service
-        let ids = [row.id]
-        let request: @Sendable () async throws -> Void
-        switch action {
-        case .markRead: request = { try await service.perform(.markRead(true), on: ids) }
-        case .markUnread: request = { try await service.perform(.markRead(false), on: ids) }
-        case .toggleFlag:
-            let status: FlagStatus = row.flag == .flagged ? .notFlagged : .flagged
-            request = { try await service.perform(.flag(status), on: ids) }
-        case .delete: request = { try await service.move(ids, to: .deleteditems) }
-        case .archive: request = { try await service.move(ids, to: .archive) }
-        case .junk: request = { try await service.move(ids, to: .junkemail) }
-        default: return
-        }
+        let (service, list) = (self.service, messageList)
         send { [weak self] in
-            do { try await request() } catch {
-                let message = TextSanitizer.oneLine("could not \(action.name): \(error)")
-                await MainActor.run { self?.showNotice(message) }
+            let ids = await list.actionTargets()
+            guard !ids.isEmpty else {
+                await MainActor.run { self?.showNotice("no message selected") }
+                return
             }
+            let notice: String?
+            do {
+                switch action {
+                case .markRead: try await service.perform(.markRead(true), on: ids)
+                case .markUnread: try await service.perform(.markRead(false), on: ids)
+                case .toggleFlag:
+                    // Like Outlook: flag them all unless every one is flagged already.
+                    let allFlagged = ids.allSatisfy { (try? service.message($0))??.flag == .flagged }
+                    try await service.perform(.flag(allFlagged ? .notFlagged : .flagged), on: ids)
+                case .delete: try await service.move(ids, to: .deleteditems)
+                case .archive: try await service.move(ids, to: .archive)
+                case .junk: try await service.move(ids, to: .junkemail)
+                default: return
+                }
+                // Moved messages have left the list; a selection of them would be invisible.
+                if [.delete, .archive, .junk].contains(action) { await list.uncheckAll() }
+                notice = ids.count > 1 ? "\(action.name): \(TextLayout.grouped(ids.count)) messages" : nil
+            } catch {
+                notice = TextSanitizer.oneLine("could not \(action.name): \(error)")
+            }
+            if let notice { await MainActor.run { self?.showNotice(notice) } }
         }
     }
 
@@ -358,3 +374,4 @@ public final class AppController {
         terminal.render(renderer.render(state, width: size.width, height: size.height))
     }
 }
+

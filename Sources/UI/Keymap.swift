@@ -17,6 +17,8 @@ public enum Action: Hashable, Sendable {
     case goFolder(WellKnownFolder)
     case sync
     case markRead, markUnread, toggleFlag, delete, archive, junk
+    /// The bulk selection that triage acts on: `x`, `*a`, `*n`, `*r`, `*u`.
+    case toggleSelect, selectAll, selectNone, selectRead, selectUnread
 
     static let simple: [String: Action] = [
         "quit": .quit, "help": .help, "next-pane": .nextPane, "prev-pane": .prevPane, "pane-left": .paneLeft,
@@ -26,7 +28,8 @@ public enum Action: Hashable, Sendable {
         "toggle-folder": .toggleFolder, "toggle-focused-other": .toggleFocusedOther,
         "next-message": .nextMessage, "prev-message": .prevMessage, "sync": .sync,
         "mark-read": .markRead, "mark-unread": .markUnread, "toggle-flag": .toggleFlag, "delete": .delete,
-        "archive": .archive, "junk": .junk,
+        "archive": .archive, "junk": .junk, "toggle-select": .toggleSelect, "select-all": .selectAll,
+        "select-none": .selectNone, "select-read": .selectRead, "select-unread": .selectUnread,
     ]
 
     /// Parses `name [args]` from the right side of a binding.

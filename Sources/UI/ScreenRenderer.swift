@@ -126,6 +126,7 @@ public final class ScreenRenderer {
         if let folder = state.folders.rows.first(where: { $0.id == state.list.folderID }), folder.unreadCount > 0 {
             left += " · \(TextLayout.grouped(folder.unreadCount)) unread"
         }
+        if state.list.checkedCount > 0 { left += " · \(TextLayout.grouped(state.list.checkedCount)) selected" }
         let used = grid.put(left, row: row, column: 0, style: base, maxWidth: width)
         let activityStyle = state.status.isError ? styles.style("status.error")
             : state.status.isBusy ? styles.style("status.busy") : base
@@ -208,13 +209,15 @@ public final class ScreenRenderer {
         for (offset, message) in list.rows.prefix(rows).enumerated() {
             let r = rect.row + 1 + offset
             let isSelected = list.firstIndex + offset == list.selectedIndex
-            let role = message.flag == .flagged ? "list.flagged" : message.isRead ? "list" : "list.unread"
+            let role = message.isChecked ? "list.checked"
+                : message.flag == .flagged ? "list.flagged" : message.isRead ? "list" : "list.unread"
             let style = styles.style(role, selected: isSelected, focused: focused)
             grid.fill(row: r, column: rect.column, width: rect.width, style: style)
             var x = rect.column
             let end = rect.column + rect.width
-            // Markers: unread, flag, attachment, mention/importance, one cell each.
+            // Markers: selected for a bulk action, unread, flag, attachment, mention/importance, one cell each.
             let markers = [
+                message.isChecked ? "*" : " ",
                 message.isRead ? " " : "•",
                 message.flag == .flagged ? "⚑" : message.flag == .complete ? "✓" : " ",
                 message.hasAttachments ? "+" : " ",
@@ -222,9 +225,10 @@ public final class ScreenRenderer {
             ].joined()
             var markerStyle = styles.style("list.marker", selected: isSelected, focused: focused)
             if isSelected { markerStyle.background = style.background; markerStyle.attributes = style.attributes }
-            x += grid.put(" " + markers + " ", row: r, column: x, style: markerStyle, maxWidth: end - x)
+            if message.isChecked { markerStyle.background = style.background }
+            x += grid.put(markers + " ", row: r, column: x, style: markerStyle, maxWidth: end - x)
             var dateStyle = styles.style("list.date", selected: isSelected, focused: focused)
-            if isSelected { dateStyle = style }
+            if isSelected { dateStyle = style } else if message.isChecked { dateStyle.background = style.background }
             let date = DisplayWidth.pad(dates.list(message.receivedAt, now: state.now), toWidth: dateWidth)
             x += grid.put(date + " ", row: r, column: x, style: dateStyle, maxWidth: end - x)
             guard x < end else { continue }
@@ -237,6 +241,9 @@ public final class ScreenRenderer {
     }
 
     // MARK: Message (preview pane and full-screen reader)
+
+    /// Header rows given to attachments at most.
+    static let attachmentRows = 4
 
     /// Header lines then the wrapped body; returns how many body lines exist (for scrolling).
     @discardableResult
@@ -288,6 +295,14 @@ public final class ScreenRenderer {
         if !reader.cc.isEmpty { header.append(("Cc:      ", reader.cc.joined(separator: ", "), "header.value")) }
         if let date = reader.receivedAt { header.append(("Date:    ", dates.reader(date), "header.value")) }
         header.append(("Subject: ", reader.subject.isEmpty ? "(no subject)" : reader.subject, "header.subject"))
+        // A few attachments in full; a long list would push the body off a small pane.
+        let shownAttachments = reader.attachments.count <= Self.attachmentRows ? reader.attachments.count : Self.attachmentRows - 1
+        for (index, attachment) in reader.attachments.prefix(shownAttachments).enumerated() {
+            header.append((index == 0 ? "Attach:  " : "         ", attachment, "header.value"))
+        }
+        if shownAttachments < reader.attachments.count {
+            header.append(("         ", "and \(reader.attachments.count - shownAttachments) more", "header.label"))
+        }
         let body: [String]
         switch reader.state {
         case .empty: body = []

@@ -14,7 +14,7 @@ public struct Theme: Sendable {
 
     public static let knownRoles: Set<String> = [
         "default", "title", "border", "folder", "folder.unread", "folder.count", "folder.unfocused", "tab",
-        "tab.active", "list", "list.unread", "list.flagged", "list.marker", "list.date", "list.unfocused",
+        "tab.active", "list", "list.unread", "list.flagged", "list.marker", "list.checked", "list.date", "list.unfocused",
         "header.label", "header.value", "header.subject", "body", "body.quote", "status", "status.busy",
         "status.error", "help", "help.key",
     ]

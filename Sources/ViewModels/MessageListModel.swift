@@ -13,6 +13,8 @@ public struct MessageRow: Hashable, Sendable, Identifiable {
     public var hasAttachments: Bool
     public var importance: Importance
     public var isMentioned: Bool
+    /// Part of the user's bulk selection (`x`, `*a`), as opposed to under the cursor.
+    public var isChecked = false
 
     public init(_ m: MessageSummary) {
         id = m.id
@@ -38,9 +40,11 @@ public struct MessageListSnapshot: Hashable, Sendable {
     /// The selected row's absolute position, nil when the list is empty.
     public var selectedIndex: Int?
     public var total: Int
+    /// How many messages the bulk selection holds, on screen or not.
+    public var checkedCount: Int
 
     public init(folderID: FolderID? = nil, folderName: String = "", tab: InboxTab? = nil, rows: [MessageRow] = [],
-                firstIndex: Int = 0, selectedIndex: Int? = nil, total: Int = 0) {
+                firstIndex: Int = 0, selectedIndex: Int? = nil, total: Int = 0, checkedCount: Int = 0) {
         self.folderID = folderID
         self.folderName = folderName
         self.tab = tab
@@ -48,6 +52,7 @@ public struct MessageListSnapshot: Hashable, Sendable {
         self.firstIndex = firstIndex
         self.selectedIndex = selectedIndex
         self.total = total
+        self.checkedCount = checkedCount
     }
 
     public var selectedRow: MessageRow? {
@@ -77,6 +82,9 @@ public actor MessageListModel {
     private var observation: Task<Void, Never>?
     private var generation = 0
     private var lastError: String?
+    /// The bulk selection: triage keys act on these when there are any. Ids, not positions, so
+    /// it survives scrolling, new mail and the window moving.
+    private var checked: Set<MessageID> = []
 
     public init(service: MailService) {
         self.service = service
@@ -122,13 +130,53 @@ public actor MessageListModel {
     public func moveToTop() { select(0) }
     public func moveToBottom() { select(buffer.total - 1) }
 
+    // MARK: Bulk selection
+
+    /// `x`: adds the message under the cursor to the selection, or takes it out.
+    public func toggleChecked() {
+        guard let id = rowID(at: selectedIndex) else { return }
+        if checked.remove(id) == nil { checked.insert(id) }
+        publisher.publish(snapshot)
+    }
+
+    /// `*a`, `*r`, `*u`: selects every message of the list, or its read or unread ones,
+    /// replacing the selection (as Gmail does).
+    public func checkAll(isRead: Bool? = nil) {
+        guard let query else { return }
+        do {
+            checked = Set(try service.messageIDs(query, isRead: isRead))
+        } catch {
+            lastError = TextSanitizer.oneLine(String(describing: error))
+        }
+        publisher.publish(snapshot)
+    }
+
+    /// `*n`, and after a move took the selected messages out of the list.
+    public func uncheckAll() {
+        guard !checked.isEmpty else { return }
+        checked = []
+        publisher.publish(snapshot)
+    }
+
+    /// What a triage key acts on: the selection, or the message under the cursor when there is none.
+    public func actionTargets() -> [MessageID] {
+        if !checked.isEmpty { return Array(checked) }
+        return rowID(at: selectedIndex).map { [$0] } ?? []
+    }
+
     public var snapshot: MessageListSnapshot {
         let start = topIndex - buffer.startIndex
         let visible = start >= 0 && start < buffer.rows.count
             ? Array(buffer.rows[start..<min(buffer.rows.count, start + height)]) : []
+        let rows = visible.map { summary in
+            var row = MessageRow(summary)
+            row.isChecked = checked.contains(summary.id)
+            return row
+        }
         return MessageListSnapshot(folderID: query?.folderID, folderName: folderName, tab: query?.tab,
-                                   rows: visible.map(MessageRow.init), firstIndex: topIndex,
-                                   selectedIndex: buffer.total == 0 ? nil : selectedIndex, total: buffer.total)
+                                   rows: rows, firstIndex: topIndex,
+                                   selectedIndex: buffer.total == 0 ? nil : selectedIndex, total: buffer.total,
+                                   checkedCount: checked.count)
     }
 
     /// The selected message and the ones after it, for the reader and its prefetch.
@@ -146,6 +194,7 @@ public actor MessageListModel {
         selectedIndex = 0
         selectedID = nil
         anchor = nil
+        checked = []
         buffer = MessageWindow(rows: [], startIndex: 0, total: 0)
         load(anchor: nil)
         // Published now: the observation only reports changes, and a synced folder may not change.

@@ -19,10 +19,14 @@ public struct ReaderSnapshot: Hashable, Sendable {
     public var cc: [String]
     public var receivedAt: Date?
     public var body: String
+    /// One line per attachment the user would call one (inline images are part of the body):
+    /// name, then type and size.
+    public var attachments: [String]
     public var state: State
 
     public init(messageID: MessageID? = nil, subject: String = "", from: String = "", fromAddress: String = "",
-                to: [String] = [], cc: [String] = [], receivedAt: Date? = nil, body: String = "", state: State = .empty) {
+                to: [String] = [], cc: [String] = [], receivedAt: Date? = nil, body: String = "",
+                attachments: [String] = [], state: State = .empty) {
         self.messageID = messageID
         self.subject = subject
         self.from = from
@@ -31,6 +35,7 @@ public struct ReaderSnapshot: Hashable, Sendable {
         self.cc = cc
         self.receivedAt = receivedAt
         self.body = body
+        self.attachments = attachments
         self.state = state
     }
 }
@@ -97,6 +102,7 @@ public actor ReaderModel {
             snapshot.to = content.toRecipients.map(Self.format)
             snapshot.cc = content.ccRecipients.map(Self.format)
             snapshot.body = TextSanitizer.multiline(content.plainText)
+            snapshot.attachments = (content.attachments ?? []).filter { !$0.isInline }.map(Self.describe)
             snapshot.state = .loaded
             result = snapshot
         } catch {
@@ -108,6 +114,24 @@ public actor ReaderModel {
         guard wanted == nil, current.messageID == id else { return }
         current = result
         publisher.publish(current)
+    }
+
+    /// `report.pdf (application/pdf, 1.2 MB)`; an attached message or a link says so instead of a type.
+    static func describe(_ attachment: AttachmentInfo) -> String {
+        let name = TextSanitizer.oneLine(attachment.name)
+        let kind = switch attachment.kind {
+        case .item: "attached item"
+        case .reference: "link"
+        case .file: TextSanitizer.oneLine(attachment.contentType ?? "file")
+        }
+        let size = attachment.kind == .reference ? "" : ", " + byteCount(attachment.size)
+        return "\(name.isEmpty ? "(unnamed)" : name) (\(kind)\(size))"
+    }
+
+    static func byteCount(_ bytes: Int) -> String {
+        if bytes < 1024 { return "\(bytes) B" }
+        if bytes < 1024 * 1024 { return "\(Int((Double(bytes) / 1024).rounded())) KB" }
+        return String(format: "%.1f MB", Double(bytes) / (1024 * 1024))
     }
 
     static func format(_ address: EmailAddress) -> String {

@@ -14,7 +14,9 @@ import Testing
         (try? FileManager.default.contentsOfDirectory(atPath: fixtures.path))?.filter { $0.hasSuffix(".json") }.sorted() ?? []
     }
 
-    @Test(arguments: names.filter { !$0.hasPrefix("error-") && !$0.hasPrefix("mailfolders") && $0 != "get-mailfolder.json" })
+    @Test(arguments: names.filter {
+        !$0.hasPrefix("error-") && !$0.hasPrefix("mailfolders") && $0 != "get-mailfolder.json" && !$0.contains("attachment")
+    })
     func messageSamplesDecode(_ name: String) throws {
         let data = try Self.data(name)
         if let page = try? JSONDecoder().decode(GraphPage<GraphMessage>.self, from: data) {
@@ -53,6 +55,20 @@ import Testing
     @Test func mentionsPreviewFromBeta() throws {
         let page = try JSONDecoder().decode(GraphPage<GraphMessage>.self, from: try Self.data("beta-list-messages-mentioned.json"))
         #expect(page.value.contains { $0.mentionsPreview?.isMentioned == true })
+    }
+
+    @Test func attachmentSamplesDecode() throws {
+        let list = try JSONDecoder().decode(GraphPage<GraphAttachment>.self, from: try Self.data("list-attachments.json"))
+        #expect(list.value.count == 1)
+        #expect(list.value[0].odataType == "microsoft.graph.fileAttachment")
+        #expect(list.value[0].size == 99 && list.value[0].isInline == false && list.value[0].name == "name-value")
+        for name in ["get-fileattachment.json", "get-itemattachment.json", "get-itemattachment-expanded.json"] {
+            let attachment = try JSONDecoder().decode(GraphAttachment.self, from: try Self.data(name))
+            #expect(attachment.id != nil && attachment.name != nil && attachment.size != nil, "\(name)")
+        }
+        let item = try JSONDecoder().decode(GraphAttachment.self, from: try Self.data("get-itemattachment.json"))
+        #expect(item.odataType == "#microsoft.graph.itemAttachment")
+        #expect(item.contentType == nil && item.size == 32005)
     }
 
     @Test(arguments: names.filter { $0.hasPrefix("error-") })

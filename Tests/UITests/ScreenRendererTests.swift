@@ -66,7 +66,23 @@ import ViewModels
     @Test func fullScreenReader() throws {
         var state = Self.state()
         state.mode = .reader
+        state.reader.attachments = ["minutes.pdf (application/pdf, 1.2 MB)", "Re: agenda (attached item, 32 KB)"]
         try Golden.check(render(state, width: 80, height: 20), named: "reader-80x20")
+    }
+
+    @Test func aLongAttachmentListTakesFourHeaderRows() {
+        var state = Self.state()
+        state.mode = .reader
+        state.reader.attachments = (1...9).map { "scan-\($0).png (image/png, 80 KB)" }
+        let lines = render(state, width: 80, height: 20).textLines()
+        let first = try! #require(lines.firstIndex { $0.contains("Attach:  scan-1.png (image/png, 80 KB)") })
+        #expect(lines[first + 1].contains("scan-2.png") && lines[first + 2].contains("scan-3.png"))
+        #expect(lines[first + 3].contains("and 6 more"))
+        #expect(!lines.contains { $0.contains("scan-4.png") })
+        // Four attachments fit in the four rows without a summary.
+        state.reader.attachments = Array(state.reader.attachments.prefix(4))
+        let four = render(state, width: 80, height: 20).textLines()
+        #expect(four.contains { $0.contains("scan-4.png") } && !four.contains { $0.contains("more") })
     }
 
     @Test func otherFolderPendingKeysAndHelp() throws {
