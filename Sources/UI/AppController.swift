@@ -138,6 +138,17 @@ public final class AppController {
 
     private func handleKey(_ key: Key) {
         state.notice = nil
+        if var prompt = state.prompt {
+            switch prompt.handle(key) {
+            case .editing: state.prompt = prompt
+            case .cancel: state.prompt = nil
+            case .submit(let text):
+                state.prompt = nil
+                search(text)
+            }
+            invalidate()
+            return
+        }
         if state.mode == .help {
             handleHelpKey(key)
             return
@@ -217,7 +228,15 @@ public final class AppController {
                 if state.reader.messageID != nil { state.mode = .reader }
             }
         case .back:
-            if readerMode { state.mode = .panes } else if state.focus == .preview { state.focus = .list }
+            if readerMode {
+                state.mode = .panes
+            } else if state.focus == .preview {
+                state.focus = .list
+            } else if state.list.isSearch {
+                send { await list.endSearch() }
+            }
+        case .search:
+            state.prompt = LineEditor(label: "/")
         case .toggleFolder:
             send { await folders.toggleExpanded() }
         case .toggleFocusedOther:
@@ -287,6 +306,24 @@ public final class AppController {
             }
             if let notice { await MainActor.run { self?.showNotice(notice) } }
         }
+    }
+
+    /// Runs a search typed at the prompt and shows its results in the list pane.
+    private func search(_ text: String) {
+        guard !text.allSatisfy(\.isWhitespace) else { return }
+        let query: MessageQuery
+        do {
+            // The whole mailbox, as Outlook and notmuch search by default.
+            query = MessageQuery(folderID: nil, search: try MessageSearch(text))
+        } catch {
+            state.notice = TextSanitizer.oneLine("search: \(error)")
+            return
+        }
+        state.mode = .panes
+        state.focus = .list
+        let list = messageList
+        let title = "Search: " + text
+        send { await list.showSearch(query, title: title) }
     }
 
     private func showNotice(_ message: String) {

@@ -19,6 +19,8 @@ public enum Action: Hashable, Sendable {
     case markRead, markUnread, toggleFlag, delete, archive, junk
     /// The bulk selection that triage acts on: `x`, `*a`, `*n`, `*r`, `*u`.
     case toggleSelect, selectAll, selectNone, selectRead, selectUnread
+    /// Opens the search prompt; results show in the list like a folder.
+    case search
 
     static let simple: [String: Action] = [
         "quit": .quit, "help": .help, "next-pane": .nextPane, "prev-pane": .prevPane, "pane-left": .paneLeft,
@@ -29,7 +31,7 @@ public enum Action: Hashable, Sendable {
         "next-message": .nextMessage, "prev-message": .prevMessage, "sync": .sync,
         "mark-read": .markRead, "mark-unread": .markUnread, "toggle-flag": .toggleFlag, "delete": .delete,
         "archive": .archive, "junk": .junk, "toggle-select": .toggleSelect, "select-all": .selectAll,
-        "select-none": .selectNone, "select-read": .selectRead, "select-unread": .selectUnread,
+        "select-none": .selectNone, "select-read": .selectRead, "select-unread": .selectUnread, "search": .search,
     ]
 
     /// Parses `name [args]` from the right side of a binding.

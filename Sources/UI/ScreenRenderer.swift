@@ -114,6 +114,10 @@ public final class ScreenRenderer {
     private func drawStatus(_ grid: inout CellGrid, _ state: ScreenState, row: Int, width: Int) {
         let base = styles.style("status")
         grid.fill(row: row, column: 0, width: width, style: base)
+        if let prompt = state.prompt {
+            drawPrompt(&grid, prompt, row: row, width: width)
+            return
+        }
         // Folder · tab  position of total · unread on the left; what sync is doing and the account
         // on the right, which gives way first on a narrow terminal.
         var left = " \(state.list.folderName)"
@@ -140,6 +144,22 @@ public final class ScreenRenderer {
         let text = DisplayWidth.truncate(right, toWidth: available)
         let style = state.notice != nil ? styles.style("status.error") : activityStyle
         grid.put(text, row: row, column: width - DisplayWidth.of(text), style: style)
+    }
+
+    /// `/text` with a reversed cell as the cursor (the terminal's own cursor stays hidden).
+    private func drawPrompt(_ grid: inout CellGrid, _ prompt: LineEditor, row: Int, width: Int) {
+        let style = styles.style("prompt")
+        grid.fill(row: row, column: 0, width: width, style: style)
+        let labelWidth = grid.put(" " + prompt.label, row: row, column: 0, style: style, maxWidth: width)
+        let (text, cursor) = prompt.visible(width: width - labelWidth)
+        grid.put(text, row: row, column: labelWidth, style: style, maxWidth: width - labelWidth)
+        let column = labelWidth + cursor
+        guard column < width else { return }
+        var cursorStyle = style
+        cursorStyle.attributes.formSymmetricDifference(.reverse)
+        var cell = grid[row, column]
+        cell.style = cursorStyle
+        grid[row, column] = cell
     }
 
     private func drawVerticalLine(_ grid: inout CellGrid, column: Int, row: Int, height: Int) {

@@ -32,6 +32,8 @@ public struct ScreenState: Sendable {
     public var pendingKeys = ""
     /// A one-off notice (configuration warnings, failed actions), shown in the status line.
     public var notice: String?
+    /// The status-line prompt while the user types a search; keys go to it, not to the panes.
+    var prompt: LineEditor?
     public var timeZone = TimeZone.current
     public var now = Date()
 

@@ -16,7 +16,7 @@ public struct Theme: Sendable {
         "default", "title", "border", "folder", "folder.unread", "folder.count", "folder.unfocused", "tab",
         "tab.active", "list", "list.unread", "list.flagged", "list.marker", "list.checked", "list.date", "list.unfocused",
         "header.label", "header.value", "header.subject", "body", "body.quote", "status", "status.busy",
-        "status.error", "help", "help.key",
+        "status.error", "prompt", "help", "help.key",
     ]
 
     public static func shipped(named name: String) -> String? {

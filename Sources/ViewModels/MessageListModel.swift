@@ -42,9 +42,12 @@ public struct MessageListSnapshot: Hashable, Sendable {
     public var total: Int
     /// How many messages the bulk selection holds, on screen or not.
     public var checkedCount: Int
+    /// The list shows search results (`folderName` says what was searched), not a folder.
+    public var isSearch = false
 
     public init(folderID: FolderID? = nil, folderName: String = "", tab: InboxTab? = nil, rows: [MessageRow] = [],
-                firstIndex: Int = 0, selectedIndex: Int? = nil, total: Int = 0, checkedCount: Int = 0) {
+                firstIndex: Int = 0, selectedIndex: Int? = nil, total: Int = 0, checkedCount: Int = 0,
+                isSearch: Bool = false) {
         self.folderID = folderID
         self.folderName = folderName
         self.tab = tab
@@ -53,6 +56,7 @@ public struct MessageListSnapshot: Hashable, Sendable {
         self.selectedIndex = selectedIndex
         self.total = total
         self.checkedCount = checkedCount
+        self.isSearch = isSearch
     }
 
     public var selectedRow: MessageRow? {
@@ -85,6 +89,8 @@ public actor MessageListModel {
     /// The bulk selection: triage keys act on these when there are any. Ids, not positions, so
     /// it survives scrolling, new mail and the window moving.
     private var checked: Set<MessageID> = []
+    /// While search results are shown: the folder to go back to.
+    private var beforeSearch: (query: MessageQuery, name: String, isInbox: Bool)?
 
     public init(service: MailService) {
         self.service = service
@@ -98,9 +104,28 @@ public actor MessageListModel {
     public func show(folder: FolderID, name: String, isInbox: Bool) {
         let tab: InboxTab? = isInbox ? (query?.tab ?? .focused) : nil
         guard query != MessageQuery(folderID: folder, tab: tab) else { return }
+        beforeSearch = nil
         self.folderName = TextSanitizer.oneLine(name)
         self.isInbox = isInbox
         reset(to: MessageQuery(folderID: folder, tab: tab))
+    }
+
+    /// Shows search results like a folder: the same paging, live updates and triage.
+    /// `title` names the search for the header and the status line.
+    public func showSearch(_ results: MessageQuery, title: String) {
+        if beforeSearch == nil, let query { beforeSearch = (query, folderName, isInbox) }
+        folderName = TextSanitizer.oneLine(title)
+        isInbox = false
+        reset(to: results)
+    }
+
+    /// Back from search results to the folder the search started from.
+    public func endSearch() {
+        guard let before = beforeSearch else { return }
+        beforeSearch = nil
+        folderName = before.name
+        isInbox = before.isInbox
+        reset(to: before.query)
     }
 
     /// Switches Focused/Other; only the Inbox has tabs.
@@ -176,7 +201,7 @@ public actor MessageListModel {
         return MessageListSnapshot(folderID: query?.folderID, folderName: folderName, tab: query?.tab,
                                    rows: rows, firstIndex: topIndex,
                                    selectedIndex: buffer.total == 0 ? nil : selectedIndex, total: buffer.total,
-                                   checkedCount: checked.count)
+                                   checkedCount: checked.count, isSearch: beforeSearch != nil)
     }
 
     /// The selected message and the ones after it, for the reader and its prefetch.

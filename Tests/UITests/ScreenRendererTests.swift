@@ -117,6 +117,31 @@ import ViewModels
         #expect(unfocused[1, 2].style.attributes.contains(.reverse))     // the selected folder instead
     }
 
+    @Test func theSearchPromptReplacesTheStatusLineWithAVisibleCursor() {
+        var state = Self.state()
+        state.prompt = LineEditor(label: "/", text: "from:dana invoice")
+        let grid = render(state, width: 80, height: 20)
+        let status = grid.row(19)
+        #expect(status.hasPrefix(" /from:dana invoice"))
+        #expect(!status.contains("alex.morgan@contoso.com"))
+        // The cursor is the reversed cell just past the text.
+        let cursorColumn = DisplayWidth.of(" /from:dana invoice")
+        let prompt = grid[19, 1].style.attributes.contains(.reverse)
+        #expect(grid[19, cursorColumn].style.attributes.contains(.reverse) != prompt)
+        #expect(grid[19, cursorColumn - 1].style.attributes.contains(.reverse) == prompt)
+    }
+
+    @Test func checkedRowsCarryAMarkerAndTheStatusLineCountsThem() {
+        var state = Self.state()
+        state.list.rows[0].isChecked = true
+        state.list.rows[2].isChecked = true
+        state.list.checkedCount = 2
+        let lines = render(state, width: 100, height: 30).textLines()
+        #expect(lines[2].dropFirst(21).hasPrefix("*") && lines[4].dropFirst(21).hasPrefix("*"))
+        #expect(!lines[3].dropFirst(21).hasPrefix("*"))
+        #expect(lines[29].contains("· 2 selected"))
+    }
+
     @Test func quotedBodyLinesUseTheQuoteRole() {
         let grid = render(Self.state(), width: 100, height: 30)
         let row = try! #require(grid.textLines().firstIndex { $0.contains("> quoted text") })
