@@ -22,6 +22,7 @@ public final class AppController {
     private var renderScheduled = false
     private var shownFolder: FolderID?
     private var requestedMessage: MessageID?
+    private var mailboxAddress: String?
     private var tasks: [Task<Void, Never>] = []
     private var quitContinuation: CheckedContinuation<Int32, Never>?
     private var exitCode: Int32?
@@ -119,6 +120,9 @@ public final class AppController {
 
     private func apply(_ snapshot: StatusSnapshot) {
         state.status = snapshot
+        // The mailbox's address once a sync round has learnt it, rather than the --account name.
+        if mailboxAddress == nil { mailboxAddress = service.mailboxAddress }
+        if let mailboxAddress { state.status.account = mailboxAddress }
         invalidate()
     }
 
