@@ -15,8 +15,12 @@ public struct GraphConfiguration: Sendable {
     /// `me`, or `users/{id-or-upn}` for a shared or delegated mailbox.
     public var mailboxPath: String
     public var requestTimeout: TimeAmount
+    /// Sends `Prefer: IdType="ImmutableId"` (the default). Off only for a server without
+    /// immutable ids, and for tests that need a cache of regular ids to migrate.
+    public var immutableIDs: Bool
 
-    public init(baseURL: URL, mailboxPath: String = "me", requestTimeout: TimeAmount = .seconds(60)) throws {
+    public init(baseURL: URL, mailboxPath: String = "me", requestTimeout: TimeAmount = .seconds(60),
+                immutableIDs: Bool = true) throws {
         guard let scheme = baseURL.scheme?.lowercased(), let host = baseURL.host else {
             throw GraphError.untrustedLink(baseURL.absoluteString)
         }
@@ -29,6 +33,7 @@ public struct GraphConfiguration: Sendable {
         self.baseURL = URL(string: text)!
         self.mailboxPath = mailboxPath
         self.requestTimeout = requestTimeout
+        self.immutableIDs = immutableIDs
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -54,37 +59,47 @@ public struct GraphResponse: Sendable {
 
 /// A thin, typed Microsoft Graph client. Every request carries `Prefer: IdType="ImmutableId"`
 /// (QUALITY.md Reliability 1) and a fresh `client-request-id`, logged with the server's
-/// `request-id` so a failure can be traced on both sides.
+/// `request-id` so a failure can be traced on both sides. Several changes at once go through
+/// `$batch` (GraphBatch.swift).
 public final class GraphClient: Sendable {
     public let configuration: GraphConfiguration
     private let tokens: any AccessTokenSource
-    private let http: HTTPClient
-    private let logger: Logger
+    /// The connection pool, replaced after a 503 (see `HTTPClientRenewal`).
+    let http: HTTPClientRenewal
+    let logger: Logger
     private let maxResponseBytes = 64 * 1024 * 1024
     /// Every response counted, for `otter sync`'s progress and the benchmarks.
     public let traffic = TrafficCounter()
-    private let gate = RequestGate()
-    private let retry: RetryPolicy
+    let gate = RequestGate()
+    let retry: RetryPolicy
     private let retryContinuation: AsyncStream<RetryEvent>.Continuation
     /// Each wait before a retry, for the status line ("throttled, retrying in 12 s").
     public let retries: AsyncStream<RetryEvent>
 
+    /// `httpConfiguration` configures the HTTP clients the Graph client creates and owns: one at
+    /// a time, a fresh one after a 503, each shut down when no request uses it any more.
     public init(configuration: GraphConfiguration, tokens: any AccessTokenSource,
-                httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "otter.graph"),
-                retry: RetryPolicy = RetryPolicy()) {
+                httpConfiguration: HTTPClient.Configuration = .singletonConfiguration,
+                logger: Logger = Logger(label: "otter.graph"), retry: RetryPolicy = RetryPolicy()) {
         self.configuration = configuration
         self.tokens = tokens
-        self.http = httpClient
+        var httpConfiguration = httpConfiguration
+        // A connection that fails comes back at once and `retry` decides (backoff, the status
+        // line, giving up). AsyncHTTPClient's pool would retry it silently until the request's
+        // timeout, so an app without a network took minutes to say "offline".
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        let poolConfiguration = httpConfiguration
+        self.http = HTTPClientRenewal { HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: poolConfiguration) }
         self.logger = logger
         self.retry = retry
         (retries, retryContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     public convenience init(configuration: GraphConfiguration, tokenProvider: @escaping AccessTokenProvider,
-                            httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "otter.graph"),
-                            retry: RetryPolicy = RetryPolicy()) {
-        self.init(configuration: configuration, tokens: FixedAccessToken(tokenProvider), httpClient: httpClient, logger: logger,
-                  retry: retry)
+                            httpConfiguration: HTTPClient.Configuration = .singletonConfiguration,
+                            logger: Logger = Logger(label: "otter.graph"), retry: RetryPolicy = RetryPolicy()) {
+        self.init(configuration: configuration, tokens: FixedAccessToken(tokenProvider), httpConfiguration: httpConfiguration,
+                  logger: logger, retry: retry)
     }
 
     // MARK: Typed operations
@@ -123,19 +138,25 @@ public final class GraphClient: Sendable {
 
     /// `PATCH /messages/{id}` with the changed properties (isRead, flag, categories…); 200.
     public func updateMessage(id: String, _ changes: [String: any Sendable]) async throws {
-        _ = try await sendJSON(.PATCH, path: "\(configuration.mailboxPath)/messages/\(Self.pathSegment(id))", changes)
+        _ = try await send(try updateRequest(message: id, changes))
     }
 
     /// `POST /messages/{id}/move`; 201 with the moved message. Returns its id (unchanged with immutable ids).
     public func moveMessage(id: String, to destination: String) async throws -> GraphMessage {
-        let response = try await sendJSON(.POST, path: "\(configuration.mailboxPath)/messages/\(Self.pathSegment(id))/move",
-                                          ["destinationId": destination])
-        return try decode(GraphMessage.self, from: response)
+        try decode(GraphMessage.self, from: try await send(try moveRequest(message: id, to: destination)))
     }
 
-    private func sendJSON(_ method: HTTPMethod, path: String, _ object: [String: any Sendable]) async throws -> GraphResponse {
+    /// `POST /messages/{id}/send`; 202. Never repeated blindly: if the answer is lost, the draft
+    /// may have been sent, and only a look at the message can tell (the outbox does that).
+    public func sendDraft(id: String) async throws {
+        _ = try await send(sendRequest(draft: id))
+    }
+
+    func sendJSON(_ method: HTTPMethod, path: String, _ object: [String: any Sendable],
+                  idempotent: Bool = false) async throws -> GraphResponse {
         let body = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return try await send(method: method, url: makeURL(path: path, query: []), body: body)
+        return try await perform(method: method, url: makeURL(path: path, query: []), preferences: [], body: body,
+                                 idempotent: idempotent) { $0 }
     }
 
     /// One page of a folder's messages (newest first), optionally filtered (`inferenceClassification eq 'other'`).
@@ -165,7 +186,9 @@ public final class GraphClient: Sendable {
         }
         // Decoding is inside the retry: a truncated page or an HTML error page with status 200
         // is a broken response, and a GET may safely be asked again.
-        return try await perform(method: .GET, url: url, preferences: preferences, body: nil) { try self.decode(T.self, from: $0) }
+        return try await perform(method: .GET, url: url, preferences: preferences, body: nil, idempotent: true) {
+            try self.decode(T.self, from: $0)
+        }
     }
 
     public func get<T: Decodable & Sendable>(path: String, query: [(String, String)] = [], preferences: [String] = []) async throws -> T {
@@ -173,11 +196,13 @@ public final class GraphClient: Sendable {
     }
 
     func makeURL(path: String, query: [(String, String)]) -> URL {
-        var text = configuration.baseURL.absoluteString + "/" + path
-        if !query.isEmpty {
-            text += "?" + query.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
-        }
-        return URL(string: text)!
+        URL(string: configuration.baseURL.absoluteString + "/" + Self.relativeURL(path: path, query: query))!
+    }
+
+    /// `path?query` with the query percent-encoded: below the base URL, or inside a batch.
+    static func relativeURL(path: String, query: [(String, String)]) -> String {
+        guard !query.isEmpty else { return path }
+        return path + "?" + query.map { "\($0.0)=\(queryValue($0.1))" }.joined(separator: "&")
     }
 
     /// Sends one request and returns the response if it is a success; Graph errors are thrown.
@@ -185,46 +210,74 @@ public final class GraphClient: Sendable {
     /// per `RetryPolicy`, with a 429's `Retry-After` holding back every request to the mailbox.
     /// A 401 gets one more try with a fresh token (an expired access token is routine).
     public func send(method: HTTPMethod, url: URL, preferences: [String] = [], body: Data? = nil) async throws -> GraphResponse {
-        try await perform(method: method, url: url, preferences: preferences, body: body) { $0 }
+        try await perform(method: method, url: url, preferences: preferences, body: body, idempotent: method == .GET) { $0 }
     }
 
-    private func perform<T>(method: HTTPMethod, url: URL, preferences: [String], body: Data?,
-                            _ transform: (GraphResponse) throws -> T) async throws -> T {
+    /// Sends one request built like a batch item (`updateRequest`, `moveRequest`…) on its own.
+    public func send(_ request: GraphBatchRequest) async throws -> GraphResponse {
+        try await perform(method: request.method, url: URL(string: configuration.baseURL.absoluteString + "/" + request.url)!,
+                          preferences: request.preferences, body: request.body, idempotent: request.idempotent) { $0 }
+    }
+
+    /// The retry loop around one request. `slots`: how many of the mailbox's concurrent
+    /// requests it amounts to (a `$batch` runs several at once on the server).
+    func perform<T>(method: HTTPMethod, url: URL, preferences: [String], body: Data?, idempotent: Bool, slots: Int = 1,
+                    _ transform: (GraphResponse) throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
-                return try transform(try await sendAuthorized(method: method, url: url, preferences: preferences, body: body))
+                return try transform(try await sendAuthorized(method: method, url: url, preferences: preferences, body: body,
+                                                              slots: slots))
             } catch let error as GraphError {
-                guard let delay = retry.delay(after: error, attempt: attempt, idempotent: method == .GET) else { throw error }
-                if error.status == 429 { await gate.pause(for: delay) }
+                guard let delay = retry.delay(after: error, attempt: attempt, idempotent: idempotent) else {
+                    await holdBackIfThrottled(error)
+                    throw error
+                }
                 logger.notice("graph \(method.rawValue) \(url.path): \(error.code ?? "error"), retrying in \(delay) s")
-                retryContinuation.yield(RetryEvent(throttled: error.status == 429, delay: delay, attempt: attempt))
-                try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                try await waitBeforeRetry(delay, throttled: error.status == 429, attempt: attempt)
                 attempt += 1
             }
         }
     }
 
-    private func sendAuthorized(method: HTTPMethod, url: URL, preferences: [String], body: Data?) async throws -> GraphResponse {
+    /// Waits `delay` seconds before trying again, and says so on `retries`. A throttled wait
+    /// holds back every request to the mailbox, not only the one told to wait.
+    func waitBeforeRetry(_ delay: TimeInterval, throttled: Bool, attempt: Int) async throws {
+        if throttled { await gate.pause(for: delay) }
+        retryContinuation.yield(RetryEvent(throttled: throttled, delay: delay, attempt: attempt))
+        try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+    }
+
+    /// A `Retry-After` binds the whole mailbox even when the request that got it is not tried
+    /// again here (its caller retries later): nothing is sent to the mailbox before then.
+    func holdBackIfThrottled(_ error: GraphError) async {
+        if case .service(429, _, _, _, let retryAfter?) = error { await gate.pause(for: retryAfter) }
+    }
+
+    private func sendAuthorized(method: HTTPMethod, url: URL, preferences: [String], body: Data?,
+                                slots: Int) async throws -> GraphResponse {
         let token = try await currentToken()
         do {
-            return try await sendThroughGate(method: method, url: url, token: token, preferences: preferences, body: body)
+            return try await sendThroughGate(method: method, url: url, token: token, preferences: preferences, body: body,
+                                             slots: slots)
         } catch let error as GraphError where error.status == 401 {
             await tokens.invalidate(token)
             let fresh = try await currentToken()
             guard fresh != token else { throw error }
-            return try await sendThroughGate(method: method, url: url, token: fresh, preferences: preferences, body: body)
+            return try await sendThroughGate(method: method, url: url, token: fresh, preferences: preferences, body: body,
+                                             slots: slots)
         }
     }
 
-    private func sendThroughGate(method: HTTPMethod, url: URL, token: String, preferences: [String], body: Data?) async throws -> GraphResponse {
-        await gate.enter()
+    private func sendThroughGate(method: HTTPMethod, url: URL, token: String, preferences: [String], body: Data?,
+                                 slots: Int) async throws -> GraphResponse {
+        await gate.enter(slots: slots)
         do {
             let response = try await send(method: method, url: url, token: token, preferences: preferences, body: body)
-            await gate.leave()
+            await gate.leave(slots: slots)
             return response
         } catch {
-            await gate.leave()
+            await gate.leave(slots: slots)
             throw error
         }
     }
@@ -233,6 +286,9 @@ public final class GraphClient: Sendable {
     public var requestsInFlight: Int {
         get async { await gate.currentlyInFlight }
     }
+
+    /// How many times the connection pool was replaced after a 503.
+    public var connectionRenewals: Int { http.generation }
 
     private func currentToken() async throws -> String {
         do { return try await tokens.token() } catch {
@@ -246,18 +302,21 @@ public final class GraphClient: Sendable {
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "Prefer", value: "IdType=\"ImmutableId\"")
+        if configuration.immutableIDs { request.headers.add(name: "Prefer", value: Self.immutableIDPreference) }
         for preference in preferences { request.headers.add(name: "Prefer", value: preference) }
         request.headers.add(name: "client-request-id", value: clientRequestID)
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            // An empty body still goes out, as `Content-Length: 0`, which `send` requires (§5).
+            if !body.isEmpty { request.headers.add(name: "Content-Type", value: "application/json") }
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         let started = ContinuousClock.now
+        let lease = http.lease()
+        defer { http.release(lease) }
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: configuration.requestTimeout)
+            response = try await lease.client.execute(request, timeout: configuration.requestTimeout)
             bytes = try await response.body.collect(upTo: maxResponseBytes)
         } catch let error as GraphError {
             throw error
@@ -272,12 +331,19 @@ public final class GraphClient: Sendable {
         // Never log the query (it can hold search terms) or any header value but the ids.
         logger.debug("graph \(method.rawValue) \(url.path) → \(status) in \(ContinuousClock.now - started)",
                      metadata: ["client-request-id": "\(clientRequestID)", "request-id": "\(requestID ?? "-")"])
+        if status == 503 {
+            // The front end that answered may be unhealthy: the retry goes over a new connection.
+            http.renew(after: lease)
+            logger.notice("graph answered 503; the next requests use new connections")
+        }
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(status) else {
             throw Self.error(status: status, headers: response.headers, body: data)
         }
         return GraphResponse(status: status, headers: response.headers, body: data)
     }
+
+    static let immutableIDPreference = "IdType=\"ImmutableId\""
 
     /// Builds the typed error for a failed response (public for tests and tools that read recordings).
     public static func error(status: Int, headers: HTTPHeaders, body: Data) -> GraphError {

@@ -69,6 +69,8 @@ struct ControlSurface {
         case (.delete, ["stats"]):
             runtime.statistics.clear()
             return statistics()
+        case (.get, ["connections"]):
+            return Self.json(["opened": runtime.connections.openedCount])
         case (.get, ["throttle"]):
             return throttle()
         case (.post, ["throttle"]):
@@ -91,6 +93,7 @@ struct ControlSurface {
         "POST /_emulator/messages/{id}/delete", "GET /_emulator/devicecode", "POST /_emulator/devicecode/approve",
         "POST /_emulator/devicecode/decline", "GET /_emulator/devicelogin", "POST /_emulator/expire", "GET /_emulator/faults",
         "POST /_emulator/faults", "DELETE /_emulator/faults", "GET /_emulator/stats", "DELETE /_emulator/stats",
+        "GET /_emulator/connections",
         "GET /_emulator/throttle", "POST /_emulator/throttle", "GET /_emulator/mailbox?folder=FOLDER", "POST /_emulator/reset",
     ]
 

@@ -29,6 +29,7 @@ final class EmulatorRuntime: Sendable {
     let throttle: MailboxThrottle
     let faults: FaultInjector
     let statistics = RequestStatistics()
+    let connections = ConnectionStatistics()
     private let current: Locked<Mailbox>
     /// Builds the initial mailbox again for `POST /_emulator/reset`; nil when the server was
     /// given a ready-made `Mailbox`, which cannot be rebuilt.

@@ -82,6 +82,9 @@ public actor GraphEmulatorServer {
     /// `GET /_emulator/stats` reports them.
     public nonisolated func requestCounts() -> [String: [Int: Int]] { runtime.statistics.snapshot() }
 
+    /// TCP connections accepted so far, as `GET /_emulator/connections` reports them.
+    public nonisolated var connectionsOpened: Int { runtime.connections.openedCount }
+
     /// Replaces the fault schedule, as `POST /_emulator/faults` does.
     public nonisolated func installFaults(_ schedule: FaultSchedule) { runtime.faults.install(schedule) }
 
@@ -107,8 +110,14 @@ public actor GraphEmulatorServer {
         // error level, so its own logger only speaks up when debugging.
         var serverLogger = configuration.logger
         if serverLogger.logLevel > .debug { serverLogger.logLevel = .critical }
+        let runtime = self.runtime
         let application = Application(
             responder: responder,
+            // The handlers are asked for once per accepted connection: that is where it is counted.
+            server: .http1(configuration: .init(additionalChannelHandlers: {
+                runtime.connections.recordOpened()
+                return []
+            }())),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 continuation.yield(.success(channel.localAddress?.port ?? port))

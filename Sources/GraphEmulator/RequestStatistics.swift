@@ -19,6 +19,18 @@ final class RequestStatistics: Sendable {
     }
 }
 
+/// TCP connections accepted, for `GET /_emulator/connections`: whether a client reused a
+/// keep-alive connection or opened a new one (a client should open a new one after a 503).
+final class ConnectionStatistics: Sendable {
+    private let opened = Locked(0)
+
+    func recordOpened() {
+        opened.withLock { $0 += 1 }
+    }
+
+    var openedCount: Int { opened.withLock { $0 } }
+}
+
 /// Endpoint templates: a request path with its keys replaced by `{id}`, e.g.
 /// `GET /v1.0/me/mailFolders/inbox/messages/delta?$deltatoken=…` is
 /// `GET /me/mailFolders/{id}/messages/delta`. The version is left out, so v1.0 and beta

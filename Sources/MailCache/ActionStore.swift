@@ -22,8 +22,9 @@ public final class ActionStore: Sendable {
     }
 
     /// Every write goes through here: one transaction, then a crash point (see `CrashPoint`).
+    /// A full disk or a read-only file becomes `MailCacheError.diskFull(.outbox)` / `.readOnly(.outbox)`.
     func write<T>(_ updates: (Database) throws -> T) throws -> T {
-        let result = try writer.write(updates)
+        let result = try MailCacheError.mappingStorageFailures(in: .outbox, path: writer.filePath) { try writer.write(updates) }
         CrashPoint.hit()
         return result
     }
@@ -45,6 +46,11 @@ public final class ActionStore: Sendable {
                 CREATE INDEX action_by_message ON action(messageId, kind);
                 """)
         }
+        migrator.registerMigration("v2-failures") { db in
+            // Transient refusals by the server, apart from attempts that never got an answer
+            // (offline): only the former count towards giving up.
+            try db.execute(sql: "ALTER TABLE action ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
+        }
         try migrator.migrate(writer)
     }
 
@@ -55,22 +61,47 @@ public final class ActionStore: Sendable {
     @discardableResult
     public func append(_ action: TriageAction, on id: MessageID, undo: TriageAction,
                        sendingSequence: Int64? = nil) throws -> PendingAction? {
-        try write { db in
-            let earlier = try Row.fetchOne(db, sql: """
-                SELECT sequence, undo FROM action WHERE messageId = ? AND kind = ? AND sequence != ?
-                ORDER BY sequence DESC LIMIT 1
-                """, arguments: [id.rawValue, action.kind, sendingSequence ?? -1])
-            var originalUndo = undo
-            if let earlier {
-                originalUndo = try Self.decode(earlier["undo"])
-                try db.execute(sql: "DELETE FROM action WHERE sequence = ?", arguments: [earlier["sequence"] as Int64])
-                if originalUndo == action { return nil }
-            }
-            try db.execute(sql: """
+        try append([NewAction(action, on: id, undo: undo)], sending: sendingSequence.map { [$0] } ?? [])[0]
+    }
+
+    /// Records many actions in one transaction (a bulk action on 1,000 selected messages is one
+    /// write), with the same coalescing as `append(_:on:undo:sendingSequence:)`; actions in
+    /// `sending` are on the wire and never rewritten. Returns, for each action in order, the
+    /// pending action or nil when it cancelled out.
+    @discardableResult
+    public func append(_ actions: [NewAction], sending: Set<Int64> = []) throws -> [PendingAction?] {
+        guard !actions.isEmpty else { return [] }
+        let now = Date().timeIntervalSince1970
+        return try write { db in
+            let earlierOnes = try db.cachedStatement(sql: """
+                SELECT sequence, undo FROM action WHERE messageId = ? AND kind = ? ORDER BY sequence DESC
+                """)
+            let delete = try db.cachedStatement(sql: "DELETE FROM action WHERE sequence = ?")
+            let insert = try db.cachedStatement(sql: """
                 INSERT INTO action (messageId, kind, action, undo, createdAt) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [id.rawValue, action.kind, try Self.encode(action), try Self.encode(originalUndo),
-                                 Date().timeIntervalSince1970])
-            return PendingAction(sequence: db.lastInsertedRowID, messageID: id, action: action, undo: originalUndo)
+                """)
+            // A bulk action repeats a handful of distinct values a thousand times: encode each once.
+            var encoded: [TriageAction: String] = [:]
+            func json(_ action: TriageAction) throws -> String {
+                if let text = encoded[action] { return text }
+                let text = try Self.encode(action)
+                encoded[action] = text
+                return text
+            }
+            return try actions.map { new -> PendingAction? in
+                let earlier = try Row.fetchAll(earlierOnes, arguments: [new.messageID.rawValue, new.action.kind])
+                    .first { !sending.contains($0["sequence"]) }
+                var originalUndo = new.undo
+                if let earlier {
+                    originalUndo = try Self.decode(earlier["undo"])
+                    try delete.execute(arguments: [earlier["sequence"] as Int64])
+                    if originalUndo == new.action { return nil }
+                }
+                try insert.execute(arguments: [new.messageID.rawValue, new.action.kind, try json(new.action),
+                                               try json(originalUndo), now])
+                return PendingAction(sequence: db.lastInsertedRowID, messageID: new.messageID, action: new.action,
+                                     undo: originalUndo)
+            }
         }
     }
 
@@ -96,18 +127,42 @@ public final class ActionStore: Sendable {
 
     /// The server has it (or it failed for good): it is no longer pending.
     public func remove(_ sequence: Int64) throws {
-        try write { db in try db.execute(sql: "DELETE FROM action WHERE sequence = ?", arguments: [sequence]) }
+        try remove([sequence])
+    }
+
+    /// Removes many actions in one transaction.
+    public func remove(_ sequences: some Collection<Int64>) throws {
+        guard !sequences.isEmpty else { return }
+        try update("DELETE FROM action WHERE sequence = ?", sequences)
     }
 
     public func recordAttempt(_ sequence: Int64) throws {
+        try recordAttempts([sequence])
+    }
+
+    /// Counts an attempt of each action, in one transaction. A send records its attempt before
+    /// the request leaves, so a restart knows it must check before sending again.
+    public func recordAttempts(_ sequences: some Collection<Int64>) throws {
+        guard !sequences.isEmpty else { return }
+        try update("UPDATE action SET attempts = attempts + 1 WHERE sequence = ?", sequences)
+    }
+
+    /// Counts a transient refusal by the server (429, 5xx) of each action, in one transaction.
+    public func recordFailures(_ sequences: some Collection<Int64>) throws {
+        guard !sequences.isEmpty else { return }
+        try update("UPDATE action SET failures = failures + 1, attempts = attempts + 1 WHERE sequence = ?", sequences)
+    }
+
+    private func update(_ sql: String, _ sequences: some Collection<Int64>) throws {
         try write { db in
-            try db.execute(sql: "UPDATE action SET attempts = attempts + 1 WHERE sequence = ?", arguments: [sequence])
+            let statement = try db.cachedStatement(sql: sql)
+            for sequence in sequences { try statement.execute(arguments: [sequence]) }
         }
     }
 
     static func pendingAction(_ row: Row) throws -> PendingAction {
         PendingAction(sequence: row["sequence"], messageID: MessageID(row["messageId"]), action: try decode(row["action"]),
-                      undo: try decode(row["undo"]), attempts: row["attempts"])
+                      undo: try decode(row["undo"]), attempts: row["attempts"], failures: row["failures"])
     }
 
     static func encode(_ action: TriageAction) throws -> String {

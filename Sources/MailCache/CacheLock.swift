@@ -19,7 +19,12 @@ public final class CacheLock: Sendable {
     private let descriptor: Int32
 
     public init(path: String) throws {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM) {
+            // A read-only cache (file system, folder or lock file): flock works on a descriptor
+            // opened for reading too, and the cache then opens for reading (MailCache.isReadOnly).
+            fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        }
         guard fd >= 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path,
                                                           NSLocalizedDescriptionKey: "cannot open the lock file \(path): \(String(cString: strerror(errno)))"])

@@ -3,11 +3,30 @@ import GRDB
 import MailCore
 
 extension MessageQuery {
+    /// The condition on `message` that selects the list's rows, for every list query (window,
+    /// count, keyset and offset look-ups).
+    ///
+    /// A folder's search is answered from the folder's index in date order, checking each row
+    /// against the full-text matches; a search of the whole mailbox starts from the matches.
     var whereClause: (String, StatementArguments) {
-        if let tab {
-            return ("folderKey = \(Schema.folderKey) AND classification = ?", [folderID.rawValue, tab.rawValue])
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let folderID {
+            clauses.append("folderKey = \(Schema.folderKey)")
+            arguments += [folderID.rawValue]
+        } else {
+            // Every folder, but not the rows a delta round set aside (see `purgeOrphans`).
+            clauses.append("folderKey <> \(Schema.orphanFolderKey)")
         }
-        return ("folderKey = \(Schema.folderKey)", [folderID.rawValue])
+        if let tab {
+            clauses.append("classification = ?")
+            arguments += [tab.rawValue]
+        }
+        if let (filter, filterArguments) = search?.sqlFilter {
+            clauses.append(filter)
+            arguments += filterArguments
+        }
+        return (clauses.joined(separator: " AND "), arguments)
     }
 }
 

@@ -3,18 +3,6 @@ import GRDB
 import MailCore
 import Synchronization
 
-public enum MailCacheError: Error, CustomStringConvertible {
-    /// The file was written by a newer Otter, whose schema this one does not know.
-    case newerSchema
-
-    public var description: String {
-        switch self {
-        case .newerSchema:
-            "the cache was written by a newer version of Otter; upgrade Otter, or delete the cache to rebuild it"
-        }
-    }
-}
-
 /// The local, rebuildable copy of a mailbox: folders, message envelopes, bodies and the delta
 /// cursors that say how far each folder is synced.
 ///
@@ -25,6 +13,11 @@ public final class MailCache: Sendable {
     let writer: any DatabaseWriter
     /// Held for the cache's lifetime when it was opened exclusively.
     private let lock: CacheLock?
+    /// SQLite would not let this process write the file (permissions, a read-only mount): what
+    /// is cached can be read, every write fails with `MailCacheError.readOnly`.
+    public let isReadOnly: Bool
+    /// Why the file uses a rollback journal instead of WAL, when it does (for the log).
+    public let walUnavailableReason: String?
 
     /// What happened when the cache was opened, for the user (shown once in the status line).
     public private(set) var openingNotice: String? {
@@ -38,37 +31,112 @@ public final class MailCache: Sendable {
     /// `exclusive` takes the cache's lock first and throws `CacheLock.Held` when another process has it.
     /// A corrupt file is moved aside and a fresh cache created (the cache is rebuildable from the
     /// server); a cache written by a newer Otter is refused with `MailCacheError.newerSchema`.
+    /// A file this process may not write opens for reading, with a notice (`isReadOnly`).
     public static func open(at url: URL, exclusive: Bool = false) throws -> MailCache {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let lock = exclusive ? try CacheLock(path: url.path + ".lock") : nil
+        if lock != nil { restoreCompanionPermissions(url.path) }
         do {
-            return try MailCache(writer: try makeWriter(url), lock: lock)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            return try MailCache(try connect(path: url.path), lock: lock)
+        } catch let error as DatabaseError where error.isCorruption {
             let aside = url.path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
             for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: url.path + suffix) {
                 try FileManager.default.moveItem(atPath: url.path + suffix, toPath: aside + suffix)
             }
-            let cache = try MailCache(writer: try makeWriter(url), lock: lock)
+            let cache = try MailCache(try connect(path: url.path), lock: lock)
             cache.openingNotice = "the cache was damaged and is being rebuilt from the server (old copy: \(aside))"
             return cache
         }
     }
 
-    private static func makeWriter(_ url: URL) throws -> any DatabaseWriter {
+    /// SQLite creates the -wal and -shm files with the database file's mode, so a session on a
+    /// read-only file leaves read-only companions behind, and they would keep the cache read-only
+    /// after the file itself is made writable again. With the lock held nobody else uses them:
+    /// they get the file's permissions back.
+    private static func restoreCompanionPermissions(_ path: String) {
+        let files = FileManager.default
+        guard files.isWritableFile(atPath: path),
+              let mode = try? files.attributesOfItem(atPath: path)[.posixPermissions] else { return }
+        for companion in [path + "-wal", path + "-shm"]
+        where files.fileExists(atPath: companion) && !files.isWritableFile(atPath: companion) {
+            try? files.setAttributes([.posixPermissions: mode], ofItemAtPath: companion)
+        }
+    }
+
+    /// An open database file and what opening it found out.
+    struct Connection {
+        var writer: any DatabaseWriter
+        var isReadOnly = false
+        /// The disk was full: the cache opened, but nothing can be written until there is room.
+        var diskWasFull = false
+        var walUnavailableReason: String?
+    }
+
+    /// Opens the file at `path` (anything SQLite accepts as a file name) the best way it can:
+    /// WAL; on a full disk, WAL without its shared-memory file; where WAL is unavailable, a
+    /// rollback journal; and when nothing may write, for reading only. SQLite itself quietly
+    /// opens a file it may not write for reading only, hence the probe after each way.
+    static func connect(path: String) throws -> Connection {
         var config = Configuration()
         config.prepareDatabase { db in
             // The cache is rebuildable from the server; NORMAL is durable enough with WAL.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        let walFailure: DatabaseError
         do {
-            return try DatabasePool(path: url.path, configuration: config)
-        } catch let error as DatabaseError where error.resultCode != .SQLITE_CORRUPT && error.resultCode != .SQLITE_NOTADB {
-            // No WAL here (network file systems lack the shared memory it needs): one connection
-            // with a rollback journal still works, only reads wait for writes.
+            let pool = try DatabasePool(path: path, configuration: config)
+            return Connection(writer: pool, isReadOnly: try isReadOnly(pool))
+        } catch let error as DatabaseError where !error.isCorruption {
+            walFailure = error
+        }
+        if walFailure.isNoSpace {
+            // A full disk has no room for the -shm file WAL shares between connections. One
+            // connection holding the file exclusively keeps that index in its own memory: it
+            // reads what is cached, and writes again as soon as there is room.
+            var exclusive = Configuration()
+            exclusive.prepareDatabase { db in try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE") }
+            return Connection(writer: try DatabaseQueue(path: path, configuration: exclusive), diskWasFull: true)
+        }
+        do {
+            // No WAL here (a VFS or file system without the shared memory it needs, as on many
+            // network file systems): one connection with a rollback journal still works, only
+            // reads wait for writes.
             var fallback = Configuration()
             fallback.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
-            return try DatabaseQueue(path: url.path, configuration: fallback)
+            let queue = try DatabaseQueue(path: path, configuration: fallback)
+            if try isReadOnly(queue) { return Connection(writer: queue, isReadOnly: true) }
+            return Connection(writer: queue, walUnavailableReason: walFailure.description)
+        } catch let error as DatabaseError where !error.isCorruption && FileManager.default.fileExists(atPath: path) {
+            // Neither could even start (WAL needs its -wal and -shm files, and switching the
+            // journal needs a write): a read-only file or file system. Read what is there.
+            return Connection(writer: try openForReading(path), isReadOnly: true)
+        }
+    }
+
+    /// A connection that never writes. A WAL file whose -wal and -shm files are gone (it was
+    /// closed cleanly before its file system became read-only) cannot even be read that way;
+    /// SQLite reads it when told nothing can change it, which on a read-only file system holds.
+    private static func openForReading(_ path: String) throws -> any DatabaseWriter {
+        var config = Configuration()
+        config.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.read { db in _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") }
+            return queue
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN {
+            let escaped = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+            return try DatabaseQueue(path: "file:\(escaped)?immutable=1", configuration: config)
+        }
+    }
+
+    /// Whether SQLite refuses this connection a write transaction (nothing is written).
+    private static func isReadOnly(_ writer: any DatabaseWriter) throws -> Bool {
+        do {
+            try writer.writeWithoutTransaction { db in try db.inTransaction(.immediate) { .rollback } }
+            return false
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
+            return true
         }
     }
 
@@ -78,20 +146,48 @@ public final class MailCache: Sendable {
     }
 
     /// Every write goes through here: one transaction, then a crash point (see `CrashPoint`).
+    /// A full disk or a read-only file becomes `MailCacheError.diskFull` / `.readOnly`, which the
+    /// layers above show without stopping: reading what is cached keeps working.
     func write<T>(_ updates: (Database) throws -> T) throws -> T {
-        let result = try writer.write(updates)
+        let result = try MailCacheError.mappingStorageFailures(in: .cache, path: writer.filePath) {
+            try writer.write { db in
+                let result = try updates(db)
+                try Schema.indexPendingMessages(db)   // the search index, once a transaction (SearchIndex.swift)
+                return result
+            }
+        }
         CrashPoint.hit()
         return result
     }
 
-    init(writer: any DatabaseWriter, lock: CacheLock? = nil) throws {
-        self.writer = writer
+    convenience init(writer: any DatabaseWriter, lock: CacheLock? = nil) throws {
+        try self.init(Connection(writer: writer), lock: lock)
+    }
+
+    init(_ connection: Connection, lock: CacheLock? = nil) throws {
+        writer = connection.writer
         self.lock = lock
+        isReadOnly = connection.isReadOnly
+        walUnavailableReason = connection.walUnavailableReason
         let migrator = Schema.migrator
         if try writer.read({ try migrator.hasBeenSuperseded($0) }) {
             throw MailCacheError.newerSchema
         }
-        try migrator.migrate(writer)
+        if try !writer.read({ try migrator.hasCompletedMigrations($0) }) {
+            // Creating or updating the schema: without it there is nothing to show.
+            let path = writer.filePath
+            if isReadOnly { throw MailCacheError.cannotPrepare(.readOnly, path: path) }
+            do {
+                try MailCacheError.mappingStorageFailures(in: .cache, path: path) { try migrator.migrate(writer) }
+            } catch let error as MailCacheError {
+                throw error.cacheProblem.map { MailCacheError.cannotPrepare($0, path: path) } ?? error
+            }
+        }
+        if isReadOnly {
+            openingNotice = MailCacheError.readOnly(.cache, path: writer.filePath).description
+        } else if connection.diskWasFull {
+            openingNotice = MailCacheError.diskFull(.cache, path: writer.filePath).description
+        }
     }
 
     /// Test support: records a migration this version does not know, as a newer Otter would.
@@ -214,24 +310,59 @@ public final class MailCache: Sendable {
     /// Returns the envelope as it was, or nil when the message is not in the cache.
     @discardableResult
     public func applyLocally(_ action: TriageAction, to id: MessageID) throws -> MessageSummary? {
-        try write { db in
-            guard let before = try MessageRecord.fetchOne(db, id: id)?.summary else { return nil }
-            let after = action.applied(to: before)
-            try db.execute(sql: Schema.upsertMessageSQL, arguments: MessageRecord.arguments(after))
+        try applyLocally([(action, id)])[0]
+    }
+
+    /// Shows many actions in one transaction, so a bulk action on 1,000 selected messages
+    /// reaches the list (and its observers) as one change. Actions apply in order; returns, for
+    /// each, the envelope just before it, or nil when the message is not in the cache.
+    @discardableResult
+    public func applyLocally(_ changes: [(TriageAction, MessageID)]) throws -> [MessageSummary?] {
+        guard !changes.isEmpty else { return [] }
+        return try write { db in
+            let upsert = try db.cachedStatement(sql: Schema.upsertMessageSQL)
             // Keep the folders' counts in step until the next folder sync brings the server's.
-            func adjust(_ folder: FolderID, total: Int, unread: Int) throws {
-                try db.execute(sql: """
-                    UPDATE folder SET totalCount = MAX(0, totalCount + ?), unreadCount = MAX(0, unreadCount + ?) WHERE id = ?
-                    """, arguments: [total, unread, folder.rawValue])
+            var total: [FolderID: Int] = [:], unread: [FolderID: Int] = [:]
+            let befores = try changes.map { action, id -> MessageSummary? in
+                guard let before = try MessageRecord.fetchOne(db, id: id)?.summary else { return nil }
+                let after = action.applied(to: before)
+                try upsert.execute(arguments: MessageRecord.arguments(after))
+                let unreadBefore = before.isRead ? 0 : 1, unreadAfter = after.isRead ? 0 : 1
+                if before.folderID != after.folderID {
+                    total[before.folderID, default: 0] -= 1
+                    total[after.folderID, default: 0] += 1
+                }
+                unread[before.folderID, default: 0] -= unreadBefore
+                unread[after.folderID, default: 0] += unreadAfter
+                return before
             }
-            let unreadBefore = before.isRead ? 0 : 1, unreadAfter = after.isRead ? 0 : 1
-            if before.folderID == after.folderID {
-                try adjust(after.folderID, total: 0, unread: unreadAfter - unreadBefore)
-            } else {
-                try adjust(before.folderID, total: -1, unread: -unreadBefore)
-                try adjust(after.folderID, total: 1, unread: unreadAfter)
+            let adjust = try db.cachedStatement(sql: """
+                UPDATE folder SET totalCount = MAX(0, totalCount + ?), unreadCount = MAX(0, unreadCount + ?) WHERE id = ?
+                """)
+            for folder in Set(total.keys).union(unread.keys) where total[folder] != 0 || unread[folder] != 0 {
+                try adjust.execute(arguments: [total[folder] ?? 0, unread[folder] ?? 0, folder.rawValue])
             }
-            return before
+            return befores
+        }
+    }
+
+    /// The envelopes of many messages in one read (those in the cache).
+    public func messages(_ ids: [MessageID]) throws -> [MessageID: MessageSummary] {
+        try writer.read { db in
+            var found: [MessageID: MessageSummary] = [:]
+            for id in ids where found[id] == nil {
+                if let summary = try MessageRecord.fetchOne(db, id: id)?.summary { found[id] = summary }
+            }
+            return found
+        }
+    }
+
+    /// Removes many messages (the server said they do not exist) in one transaction.
+    public func deleteMessages(_ ids: [MessageID]) throws {
+        guard !ids.isEmpty else { return }
+        try write { db in
+            let delete = try db.cachedStatement(sql: "DELETE FROM message WHERE id = ?")
+            for id in ids { try delete.execute(arguments: [id.rawValue]) }
         }
     }
 

@@ -84,6 +84,8 @@ enum Schema {
             // fetched with it. NULL for bodies cached before: their list is fetched on next view.
             try db.execute(sql: "ALTER TABLE messageContent ADD COLUMN attachments TEXT")
         }
+        registerMeta(&migrator)
+        registerSearch(&migrator)
         return migrator
     }
 

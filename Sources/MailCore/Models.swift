@@ -204,30 +204,49 @@ public enum SyncActivity: Hashable, Sendable {
     case idle(lastSync: Date?)
     case syncingFolders
     case syncingMessages(folder: String, messages: Int)
+    /// Translating a cache's regular message ids to immutable ids, before the first sync.
+    case updatingMessageIDs(done: Int, total: Int)
     /// Waiting before trying again: throttled by the server (429) or the server was unavailable.
     case retrying(throttled: Bool, seconds: Int)
     /// The server cannot be reached; this many actions wait in the outbox.
     case offline(pending: Int)
     /// The server refused an action for good; it was undone on screen.
     case actionFailed(message: String)
+    /// The cache cannot be written (its disk is full, or it is read-only): what is cached can
+    /// still be read and actions are still sent, but new mail is not saved. This many actions
+    /// wait in the outbox.
+    case cacheUnwritable(CacheProblem, pending: Int)
     case failed(message: String)
 
     public var isBusy: Bool {
         switch self {
-        case .syncingFolders, .syncingMessages, .retrying: true
-        case .idle, .failed, .offline, .actionFailed: false
+        case .syncingFolders, .syncingMessages, .updatingMessageIDs, .retrying: true
+        case .idle, .failed, .offline, .actionFailed, .cacheUnwritable: false
         }
     }
 }
 
-/// Which messages a list shows: a folder, and for the Inbox one Focused/Other tab.
-public struct MessageQuery: Hashable, Sendable {
-    public var folderID: FolderID
-    public var tab: InboxTab?
+/// Why the cache cannot take writes, for the status line.
+public enum CacheProblem: Hashable, Sendable {
+    /// No space is left on the disk (or quota) holding it.
+    case diskFull
+    /// Its file, folder or file system is read-only.
+    case readOnly
+}
 
-    public init(folderID: FolderID, tab: InboxTab? = nil) {
+/// Which messages a list shows: a folder, and for the Inbox one Focused/Other tab; with a
+/// search, the messages of that scope that match it. Search results are a list like any other
+/// (newest first, keyset-paged, observed).
+public struct MessageQuery: Hashable, Sendable {
+    /// The folder listed; nil for the whole mailbox (every folder), the usual scope of a search.
+    public var folderID: FolderID?
+    public var tab: InboxTab?
+    public var search: MessageSearch?
+
+    public init(folderID: FolderID?, tab: InboxTab? = nil, search: MessageSearch? = nil) {
         self.folderID = folderID
         self.tab = tab
+        self.search = search
     }
 }
 

@@ -27,8 +27,8 @@ public actor MailService {
     private var rerunRequested = false
     private var activeFolder: FolderID?
     var replayTask: Task<Void, Never>?
-    /// The action being sent right now: a new action never coalesces with it.
-    var sendingAction: Int64?
+    /// The actions being sent right now: a new action never coalesces with them.
+    var sendingActions: Set<Int64> = []
 
     /// `actions` is the durable outbox under `$XDG_STATE_HOME`; nil keeps actions in memory
     /// (tests, and the demo, whose mailbox lives only as long as the process).
@@ -42,6 +42,9 @@ public actor MailService {
         self.cache = cache
         self.actions = try actions ?? ActionStore.inMemory()
         self.logger = logger
+        if let reason = cache.walUnavailableReason {
+            logger.notice("WAL is unavailable for the cache, so it uses a rollback journal (reads wait while sync writes): \(reason)")
+        }
         (activity, activityContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         (progress, progressContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         let (retries, continuation) = (graph.retries, activityContinuation)
@@ -73,6 +76,8 @@ public actor MailService {
 
     private func syncRound() async throws {
         do {
+            try await migrateMessageIDsIfNeeded()   // a cache of regular ids first (IDMigration.swift)
+            await learnMailboxAddress()              // for the status line (MailboxIdentity.swift)
             try await syncFolders()
             var remaining = try orderedFoldersForSync()
             round = SyncProgress(foldersTotal: remaining.count, expectedMessages: try expectedMessages(remaining))
@@ -192,7 +197,14 @@ public actor MailService {
     /// A network failure is "offline" (the app works from the cache); anything else is a failure.
     static func activity(for error: Error, pending: Int) -> SyncActivity {
         if case .transport = error as? GraphError { return .offline(pending: pending) }
+        if let unwritable = cacheUnwritable(error, pending: pending) { return unwritable }
         return .failed(message: TextSanitizer.oneLine(String(describing: error)))
+    }
+
+    /// A cache that cannot be written (disk full, read-only) does not stop the app: it reads on
+    /// from the cache and actions still go out; the status line says what is missing.
+    static func cacheUnwritable(_ error: Error, pending: Int) -> SyncActivity? {
+        (error as? MailCacheError)?.cacheProblem.map { .cacheUnwritable($0, pending: pending) }
     }
 
     func report(_ activity: SyncActivity) {
@@ -223,6 +235,7 @@ public actor MailService {
     public func poll(every interval: Duration, activeFolderEvery activeInterval: Duration) async {
         let clock = ContinuousClock()
         var lastFull = clock.now
+        try? await migrateMessageIDsIfNeeded()   // before the replay, so actions use the new ids; a failure is retried by the round
         await replayPending()
         do { try await syncAll() } catch { logger.warning("sync failed: \(error)") }
         while !Task.isCancelled {
@@ -261,6 +274,7 @@ public actor MailService {
         if let running = inFlightBodies[id] { return try await running.value }
         let graph = self.graph
         let cache = self.cache
+        let (actions, status) = (self.actions, activityContinuation)
         let task = Task<MessageContent, Error> {
             async let attachments = graph.attachments(messageID: id.rawValue)
             var content: MessageContent
@@ -271,7 +285,11 @@ public actor MailService {
                 content = GraphMapping.content(message, id: id)
             }
             content.attachments = try await attachments.compactMap(GraphMapping.attachment)
-            try cache.storeContent(content)
+            // A full or read-only cache stops the body being kept, not being read.
+            do { try cache.storeContent(content) } catch {
+                guard let unwritable = Self.cacheUnwritable(error, pending: (try? actions.count) ?? 0) else { throw error }
+                status.yield(unwritable)
+            }
             return content
         }
         inFlightBodies[id] = task

@@ -1,5 +1,6 @@
 import Foundation
 import GraphAPI
+import Logging
 import MailCache
 import MailCore
 
@@ -7,12 +8,25 @@ import MailCore
 /// (QUALITY.md Reliability 5; issue 4's "pending actions that survive anything".)
 extension MailService {
     /// Marks, flags or moves messages. Returns once the actions are durable and on screen; the
-    /// server hears of them as soon as it can be reached, in the order they were made.
+    /// server hears of them as soon as it can be reached, in the order they were made. However
+    /// many messages, that is one outbox transaction and one cache transaction, so the list
+    /// changes in one frame.
     public func perform(_ action: TriageAction, on ids: [MessageID]) throws {
-        for id in ids {
-            guard let current = try cache.message(id) else { continue }
-            try actions.append(action, on: id, undo: action.inverse(restoring: current), sendingSequence: sendingAction)
-            try cache.applyLocally(action, to: id)
+        let current = try cache.messages(ids)
+        var seen: Set<MessageID> = []
+        let new = ids.compactMap { id -> NewAction? in
+            guard seen.insert(id).inserted, let summary = current[id] else { return nil }
+            return NewAction(action, on: id, undo: action.inverse(restoring: summary))
+        }
+        guard !new.isEmpty else { return }
+        try actions.append(new, sending: sendingActions)
+        do {
+            try cache.applyLocally(new.map { ($0.action, $0.messageID) })
+        } catch {
+            // The outbox has them, so they are sent all the same; only the list cannot show
+            // them while the cache cannot be written (disk full, read-only), and says so.
+            guard let unwritable = Self.cacheUnwritable(error, pending: pendingActionCount) else { throw error }
+            report(unwritable)
         }
         scheduleReplay()
     }
@@ -22,7 +36,18 @@ extension MailService {
         guard let folder = try cache.folder(wellKnown: wellKnown) else {
             throw TriageError.noSuchFolder(wellKnown)
         }
-        try perform(.move(to: folder.id), on: ids.filter { (try? cache.message($0))?.folderID != folder.id })
+        let current = try cache.messages(ids)
+        try perform(.move(to: folder.id), on: ids.filter { current[$0]?.folderID != folder.id })
+    }
+
+    /// Sends a draft (a message in Drafts). It moves to Sent Items on screen at once and is sent
+    /// as soon as the server can be reached, never twice: an attempt whose answer was lost is
+    /// checked in Sent Items before any resend.
+    public func send(draft id: MessageID) throws {
+        guard let drafts = try cache.folder(wellKnown: .drafts) else { throw TriageError.noSuchFolder(.drafts) }
+        guard let sentItems = try cache.folder(wellKnown: .sentitems) else { throw TriageError.noSuchFolder(.sentitems) }
+        guard try cache.message(id)?.folderID == drafts.id else { throw TriageError.notADraft }
+        try perform(.send(sentItems: sentItems.id), on: [id])
     }
 
     /// Starts a replay unless one is running (a running one picks up new actions itself).
@@ -38,68 +63,234 @@ extension MailService {
         replayTask = nil
     }
 
-    /// Sends what is pending and returns when the outbox is empty or the server unreachable.
-    /// Joins a replay already running rather than starting a second one beside it, which could
-    /// send the same action twice.
+    /// Sends what is pending and returns when the outbox is empty, the server unreachable, or
+    /// what is left failed for now. Joins a replay already running rather than starting a second
+    /// one beside it, which could send the same action twice.
     public func replayPending() async {
         scheduleReplay()
         await replayTask?.value
     }
 
-    /// Sends pending actions one at a time, oldest first. A permanent refusal (the message is
-    /// gone, access denied, a bad request) drops the action and undoes it on screen, and says
-    /// so; a transient failure leaves it pending for the next attempt (the next poll tick or
-    /// action), so nothing loops forever and nothing is lost.
+    /// Sends pending actions in rounds. A round takes the oldest pending action of each message
+    /// (so the actions on one message go out in order, never two in one batch), checks the moves
+    /// and the sends tried before against the server, then sends the rest, through `$batch` when
+    /// there are several. A permanent refusal drops the action and undoes it on screen; a
+    /// transient one holds that message's actions back until the next replay (the next poll
+    /// tick or action), and after `maximumFailures` of them the action is given up, so nothing
+    /// loops forever; no answer at all (offline) ends the replay. Nothing is lost.
     private func replayLoop() async {
-        while let next = try? actions.pending().first {
-            sendingAction = next.sequence
-            defer { sendingAction = nil }
-            do {
-                try await send(next)
-                try actions.remove(next.sequence)
-            } catch let error as GraphError where error.isPermanentRefusal {
-                try? actions.remove(next.sequence)
-                if error.isNotFound {
-                    // The message no longer exists on the server: it leaves the cache too.
-                    try? cache.deleteMessage(next.messageID)
-                } else {
-                    try? cache.applyLocally(next.undo, to: next.messageID)
-                }
-                report(.actionFailed(message: TextSanitizer.oneLine("\(Self.describe(next.action)) failed and was undone: \(error)")))
-            } catch {
-                try? actions.recordAttempt(next.sequence)
-                report(.offline(pending: (try? actions.count) ?? 0))
-                return
-            }
+        var heldBack: Set<MessageID> = []
+        var refusals: [Refusal] = []
+        var stop: SyncActivity?
+        while stop == nil {
+            guard let pending = try? actions.pending() else { break }
+            var seen: Set<MessageID> = []
+            let ready = pending.filter { seen.insert($0.messageID).inserted && !heldBack.contains($0.messageID) }
+            guard !ready.isEmpty else { break }
+            sendingActions = Set(ready.map(\.sequence))
+            var round = Round()
+            await replay(ready, into: &round)
+            sendingActions = []
+            heldBack.formUnion(round.heldBack)
+            refusals += round.refusals
+            stop = round.stop
+        }
+        if let refused = Self.describe(refusals) { report(.actionFailed(message: refused)) }
+        if let stop {
+            report(stop)
+        } else if !heldBack.isEmpty {
+            let waiting = (try? actions.count) ?? heldBack.count
+            report(.failed(message: "the server did not take \(waiting) pending actions yet; they stay queued and will be retried"))
         }
     }
 
-    /// State-based and checked, so sending twice (after a crash between the request and the
-    /// removal from the outbox) changes nothing.
-    private func send(_ pending: PendingAction) async throws {
-        let id = pending.messageID.rawValue
+    /// What a round of replay found out.
+    private struct Round {
+        /// Messages whose action failed for now: their later actions must wait behind it.
+        var heldBack: Set<MessageID> = []
+        var refusals: [Refusal] = []
+        /// Why the replay ends early (no answer from the server at all).
+        var stop: SyncActivity?
+    }
+
+    private struct Refusal {
+        var action: TriageAction
+        var error: GraphError
+    }
+
+    /// How many transient refusals by the server an action gets before it is given up.
+    public static let maximumFailures = 8
+
+    private static let outboxLogger = Logger(label: "otter.outbox")
+
+    private func replay(_ ready: [PendingAction], into round: inout Round) async {
+        // Moves are checked against the message's current folder, and a send tried before
+        // against Sent Items: an earlier attempt (or another client) may have done it already.
+        var writes: [PendingAction] = []
+        let checks = ready.filter { pending in
+            switch pending.action {
+            case .move: true
+            case .send: pending.attempts > 0
+            case .markRead, .flag: false
+            }
+        }
+        let checked = Set(checks.map(\.sequence))
+        writes = ready.filter { !checked.contains($0.sequence) }
+        for chunk in Self.chunks(checks) {
+            let requests = chunk.map {
+                graph.messageRequest(id: $0.messageID.rawValue, select: ["parentFolderId", "isDraft"], requestID: String($0.sequence))
+            }
+            guard let answers = await execute(requests, for: chunk, into: &round) else { return }
+            var done: [PendingAction] = [], failed: [(PendingAction, GraphError)] = []
+            for (pending, answer) in zip(chunk, answers) {
+                if let error = answer.error {
+                    failed.append((pending, error))
+                } else if let message = try? answer.decode(GraphMessage.self), Self.alreadyDone(pending.action, on: message) {
+                    done.append(pending)
+                } else {
+                    writes.append(pending)
+                }
+            }
+            settle(done: done, failed: failed, into: &round)
+            if round.stop != nil { return }
+        }
+        writes.sort { $0.sequence < $1.sequence }
+        for chunk in Self.chunks(writes) {
+            // A send is counted as attempted before it leaves: should the answer be lost (a
+            // crash, a dropped connection), the next replay checks before sending again.
+            let sends = chunk.filter { if case .send = $0.action { true } else { false } }.map(\.sequence)
+            do { try actions.recordAttempts(sends) } catch {
+                round.stop = .failed(message: TextSanitizer.oneLine("the outbox cannot be written: \(error)"))
+                return
+            }
+            let requests: [GraphBatchRequest]
+            do { requests = try chunk.map(writeRequest) } catch {
+                round.stop = .failed(message: TextSanitizer.oneLine(String(describing: error)))
+                return
+            }
+            guard let answers = await execute(requests, for: chunk, into: &round) else { return }
+            var done: [PendingAction] = [], failed: [(PendingAction, GraphError)] = []
+            for (pending, answer) in zip(chunk, answers) {
+                if let error = answer.error { failed.append((pending, error)) } else { done.append(pending) }
+            }
+            settle(done: done, failed: failed, into: &round)
+            if round.stop != nil { return }
+        }
+    }
+
+    /// Sends one chunk; nil when no answer came (offline, a broken answer), with the attempt
+    /// counted and the reason in `round.stop`.
+    private func execute(_ requests: [GraphBatchRequest], for chunk: [PendingAction],
+                         into round: inout Round) async -> [GraphBatchResponse]? {
+        do {
+            return try await graph.execute(requests)
+        } catch {
+            // Sends counted their attempt already.
+            try? actions.recordAttempts(chunk.filter { if case .send = $0.action { false } else { true } }.map(\.sequence))
+            round.stop = Self.activity(for: error, pending: pendingActionCount)
+            return nil
+        }
+    }
+
+    private func writeRequest(_ pending: PendingAction) throws -> GraphBatchRequest {
+        let id = pending.messageID.rawValue, requestID = String(pending.sequence)
         switch pending.action {
         case .markRead(let read):
-            try await graph.updateMessage(id: id, ["isRead": read])
+            return try graph.updateRequest(message: id, ["isRead": read], requestID: requestID)
         case .flag(let status):
-            try await graph.updateMessage(id: id, ["flag": ["flagStatus": status.rawValue]])
+            return try graph.updateRequest(message: id, ["flag": ["flagStatus": status.rawValue]], requestID: requestID)
         case .move(let destination):
-            // Already there (our earlier attempt went through, or another client moved it): done.
-            let current = try await graph.message(id: id, select: ["parentFolderId"])
-            guard current.parentFolderId != destination.rawValue else { return }
-            _ = try await graph.moveMessage(id: id, to: destination.rawValue)
+            return try graph.moveRequest(message: id, to: destination.rawValue, requestID: requestID)
+        case .send:
+            return graph.sendRequest(draft: id, requestID: requestID)
+        }
+    }
+
+    /// Whether the server shows the action done already: the message is in the destination, or
+    /// the draft was sent (with immutable ids a sent draft keeps its id, in Sent Items).
+    private static func alreadyDone(_ action: TriageAction, on message: GraphMessage) -> Bool {
+        switch action {
+        case .move(let destination): message.parentFolderId == destination.rawValue
+        case .send(let sentItems): message.isDraft == false || message.parentFolderId == sentItems.rawValue
+        case .markRead, .flag: false
+        }
+    }
+
+    /// Records the outcome of a chunk: the cache first (undo a refusal, forget a message the
+    /// server does not have), then the outbox, so a crash in between replays the action and
+    /// undoes it again rather than leave the cache wrong. Each is one transaction.
+    private func settle(done: [PendingAction], failed: [(PendingAction, GraphError)], into round: inout Round) {
+        var finished = done
+        var undo: [(TriageAction, MessageID)] = [], gone: [MessageID] = [], transient: [PendingAction] = []
+        for (pending, error) in failed {
+            if error.isNotFound, case .send = pending.action, pending.attempts > 0 {
+                // A draft tried before is gone: most likely that attempt sent it, and Graph warns
+                // the sent copy may not be readable at once (GRAPH.md §4). It is never sent again;
+                // the cache forgets it until the Sent Items sync brings it back.
+                Self.outboxLogger.notice("a draft sent earlier is no longer readable; not sending it again")
+                gone.append(pending.messageID)
+                finished.append(pending)
+                continue
+            }
+            if error.isNotFound {
+                // The message no longer exists on the server: it leaves the cache too.
+                gone.append(pending.messageID)
+            } else if error.isPermanentRefusal || pending.failures + 1 >= Self.maximumFailures {
+                undo.append((pending.undo, pending.messageID))
+            } else {
+                transient.append(pending)
+                round.heldBack.insert(pending.messageID)
+                continue
+            }
+            finished.append(pending)
+            round.refusals.append(Refusal(action: pending.action, error: error))
+        }
+        do {
+            try cache.applyLocally(undo)
+            try cache.deleteMessages(gone)
+            try actions.remove(finished.map(\.sequence))
+            try actions.recordFailures(transient.map(\.sequence))
+        } catch {
+            round.stop = Self.cacheUnwritable(error, pending: pendingActionCount)
+                ?? .failed(message: TextSanitizer.oneLine("the outbox cannot be written: \(error)"))
+        }
+    }
+
+    private static func chunks(_ actions: [PendingAction]) -> [[PendingAction]] {
+        stride(from: 0, to: actions.count, by: GraphClient.maximumBatchSize).map {
+            Array(actions[$0..<min($0 + GraphClient.maximumBatchSize, actions.count)])
         }
     }
 
     /// Puts pending actions back on top of envelopes a delta page just wrote, so the server's
     /// older state never flickers over what the user did.
     func reapplyPending(to ids: Set<MessageID>) throws {
-        for pending in try actions.pending(for: ids) {
-            try cache.applyLocally(pending.action, to: pending.messageID)
-        }
+        let pending = try actions.pending(for: ids)
+        guard !pending.isEmpty else { return }
+        try cache.applyLocally(pending.map { ($0.action, $0.messageID) })
     }
 
     public nonisolated var pendingActionCount: Int { (try? actions.count) ?? 0 }
+
+    /// One status line for the refusals of a replay, however many.
+    private static func describe(_ refusals: [Refusal]) -> String? {
+        guard let first = refusals.first else { return nil }
+        let text: String
+        if refusals.count == 1 {
+            text = "\(describe(first.action)) failed and was undone: \(first.error)"
+        } else {
+            let kinds = refusals.reduce(into: [String]()) { kinds, refusal in
+                let kind = describe(refusal.action)
+                if !kinds.contains(kind) { kinds.append(kind) }
+            }
+            if kinds.count == 1 {
+                text = "\(kinds[0]) failed for \(refusals.count) messages and was undone: \(first.error)"
+            } else {
+                text = "\(refusals.count) actions failed and were undone (\(kinds.joined(separator: ", "))): \(first.error)"
+            }
+        }
+        return TextSanitizer.oneLine(text)
+    }
 
     static func describe(_ action: TriageAction) -> String {
         switch action {
@@ -109,16 +300,20 @@ extension MailService {
         case .flag(.complete): "marking complete"
         case .flag(.notFlagged): "clearing the flag"
         case .move: "moving"
+        case .send: "sending"
         }
     }
 }
 
 public enum TriageError: Error, CustomStringConvertible {
     case noSuchFolder(WellKnownFolder)
+    /// Only a message in Drafts can be sent.
+    case notADraft
 
     public var description: String {
         switch self {
         case .noSuchFolder(let folder): "this mailbox has no \(folder.rawValue) folder (yet: it may not be synced)"
+        case .notADraft: "only a draft can be sent"
         }
     }
 }

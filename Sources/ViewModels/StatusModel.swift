@@ -42,7 +42,7 @@ public actor StatusModel {
         current.activity = Self.describe(activity)
         current.isBusy = activity.isBusy
         switch activity {
-        case .failed, .actionFailed, .offline: current.isError = true
+        case .failed, .actionFailed, .offline, .cacheUnwritable: current.isError = true
         default: current.isError = false
         }
         publisher.publish(current)
@@ -58,10 +58,20 @@ public actor StatusModel {
             return "syncing folders…"
         case .syncingMessages(let folder, let count):
             return count == 0 ? "syncing \(folder)…" : "syncing \(folder)… \(count.formatted()) messages"
+        case .updatingMessageIDs(let done, let total):
+            return "updating message ids \(done.formatted())/\(total.formatted())"
         case .retrying(let throttled, let seconds):
             return throttled ? "throttled, retrying in \(seconds) s" : "server unavailable, retrying in \(seconds) s"
         case .offline(let pending):
             return pending == 0 ? "offline" : "offline, \(pending) pending"
+        case .cacheUnwritable(let problem, let pending):
+            // Short: the status line has about half a screen's width. What happened comes first,
+            // then what it costs; the full story is in the log and the opening notice.
+            let what = switch problem {
+            case .diskFull: "disk full: new mail not saved"
+            case .readOnly: "cache read-only: new mail not saved"
+            }
+            return pending == 0 ? what : "\(what), \(pending) pending"
         case .actionFailed(let message):
             return message
         case .failed(let message):

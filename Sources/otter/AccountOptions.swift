@@ -21,6 +21,10 @@ struct AccountOptions: ParsableArguments {
     @Option(help: .hidden)
     var deltaPageSize: Int = 1000
 
+    /// Leaves `Prefer: IdType="ImmutableId"` out (a server without immutable ids; tests of the id migration).
+    @Flag(name: .customLong("regular-ids"), help: .hidden)
+    var regularIDs = false
+
     func validate() throws {
         guard (1...1000).contains(deltaPageSize) else { throw ValidationError("--delta-page-size must be 1 to 1000") }
         guard !account.isEmpty, account.allSatisfy({ $0.isLetter || $0.isNumber || "._-@".contains($0) }),
@@ -39,7 +43,7 @@ struct AccountOptions: ParsableArguments {
                 or try `otter demo`.
                 """)
         }
-        let graph = GraphClient(configuration: try GraphConfiguration(baseURL: URL(string: graphURL)!),
+        let graph = GraphClient(configuration: try GraphConfiguration(baseURL: URL(string: graphURL)!, immutableIDs: !regularIDs),
                                 tokens: CommandAccessToken(command: accessTokenCommand),
                                 logger: Logger(label: "otter.graph"))
         let cache = try MailCache.open(at: paths.cache.appendingPathComponent(account).appendingPathComponent("cache.sqlite"),

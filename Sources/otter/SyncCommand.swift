@@ -25,7 +25,9 @@ struct Sync: AsyncParsableCommand {
             for await progress in service.progress { display.show(progress) }
         }
         do {
-            // Actions queued while offline go out first, so the sync reads the result.
+            // Actions queued while offline go out first, so the sync reads the result; a cache of
+            // regular ids is migrated before them, so they go out under immutable ids.
+            try await service.migrateMessageIDsIfNeeded()
             await service.replayPending()
             if service.pendingActionCount > 0 {
                 throw SyncFailure(description: "\(service.pendingActionCount) actions could not be sent; they stay queued")

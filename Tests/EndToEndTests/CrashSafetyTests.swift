@@ -16,13 +16,23 @@ import Testing
         var cache: [String]
         var server: [String]
         var pending: Int
+        /// Statuses of every send request the server saw, on its own or in `$batch`, across all
+        /// runs: a draft sent twice would show a second 202 (or a 400 for a draft already sent).
+        var sends: [Int: Int]
     }
 
-    /// One scenario from scratch: a synced cache, actions queued offline, changes made on the
-    /// server by another client meanwhile, then `otter sync` (killed at `crashAfter`, and
-    /// restarted until it succeeds). Returns the final state and whether the kill happened.
+    /// One scenario from scratch: a synced cache, actions queued offline (single ones, two bulk
+    /// actions that go through `$batch`, and a draft to send), changes made on the server by
+    /// another client meanwhile, then `otter sync` (killed at `crashAfter`, and restarted until
+    /// it succeeds). Returns the final state and whether the kill happened.
     func scenario(crashAfter: Int?) async throws -> (Outcome, crashed: Bool) {
         let mailbox = Mailbox(messageCount: 160, seed: 9)
+        // A draft to the owner, so a second send would also show as a second copy in the Inbox.
+        let owner = EmulatedMessage.Recipient(name: mailbox.owner.displayName, address: mailbox.owner.address)
+        let delivered = try await mailbox.deliver(NewMessage(subject: "draft to send", from: owner, toRecipients: [owner],
+                                                             body: .init(contentType: .text, content: "hello"), isRead: true),
+                                                  to: "drafts")
+        let draft = try await mailbox.update(id: delivered.id) { $0.isDraft = true }
         let server = GraphEmulatorServer(mailbox: mailbox, accessTokens: [Self.token])
         let url = try await server.start()
         defer { Task { await server.stop() } }
@@ -38,6 +48,7 @@ import Testing
         let snapshot = await mailbox.snapshot()
         let inbox = try #require(snapshot.folder(wellKnownName: "inbox"))
         let archive = try #require(snapshot.folder(wellKnownName: "archive"))
+        let sentItems = try #require(snapshot.folder(wellKnownName: "sentitems"))
         let inboxMessages = snapshot.messages(inFolder: inbox.id)
         do {
             let cache = try MailCache.open(at: cacheURL)
@@ -53,6 +64,21 @@ import Testing
                 let before = try #require(try cache.message(id))
                 try outbox.append(action, on: id, undo: action.inverse(restoring: before))
                 try cache.applyLocally(action, to: id)
+            }
+            // Bulk actions, as `MailService.perform` records them: one transaction for the outbox
+            // and one for the cache. 25 flags (two batches' worth) and 3 more moves.
+            let bulks: [(TriageAction, ArraySlice<EmulatedMessage>)] = [
+                (.flag(.complete), inboxMessages[8..<33]), (.move(to: FolderID(archive.id)), inboxMessages[33..<36]),
+                (.send(sentItems: FolderID(sentItems.id)), [draft]),
+            ]
+            for (action, messages) in bulks {
+                let current = try cache.messages(messages.map { MessageID($0.immutableID) })
+                let new = try messages.map { message in
+                    let id = MessageID(message.immutableID)
+                    return NewAction(action, on: id, undo: action.inverse(restoring: try #require(current[id])))
+                }
+                try outbox.append(new)
+                try cache.applyLocally(new.map { ($0.action, $0.messageID) })
             }
         }
         // Another client changes the mailbox meanwhile.
@@ -73,7 +99,12 @@ import Testing
             recovered = again.status == 0
         }
         try #require(recovered, "otter sync did not recover after a crash at point \(crashAfter ?? 0)")
-        return (try await outcome(cacheURL: cacheURL, outboxURL: outboxURL, mailbox: mailbox), crashed)
+        var result = try await outcome(cacheURL: cacheURL, outboxURL: outboxURL, mailbox: mailbox)
+        let counts = server.requestCounts()
+        for key in ["POST /me/messages/{id}/send", "$batch POST /me/messages/{id}/send"] {
+            result.sends.merge(counts[key] ?? [:], uniquingKeysWith: +)
+        }
+        return (result, crashed)
     }
 
     func outcome(cacheURL: URL, outboxURL: URL, mailbox: Mailbox) async throws -> Outcome {
@@ -91,13 +122,16 @@ import Testing
         let server = snapshot.messages.filter { visible.contains($0.parentFolderID) }.map {
             "\($0.immutableID)|\(names[$0.parentFolderID] ?? "?")|\($0.isRead)|\($0.flag.status.rawValue)|\($0.subject)"
         }
-        return Outcome(cache: cached.sorted(), server: server.sorted(), pending: try ActionStore.open(at: outboxURL).count)
+        return Outcome(cache: cached.sorted(), server: server.sorted(), pending: try ActionStore.open(at: outboxURL).count,
+                       sends: [:])
     }
 
     @Test func killedAtEveryCrashPointARestartEndsWhereAnUninterruptedRunDoes() async throws {
         let (reference, _) = try await scenario(crashAfter: nil)
         #expect(reference.pending == 0)
         #expect(reference.cache == reference.server)      // the cache mirrors the server once synced
+        #expect(reference.sends == [202: 1])
+        #expect(reference.server.filter { $0.hasSuffix("|draft to send") }.count == 2)   // in Sent Items, and its copy in the Inbox
         var point = 1
         var crashes = 0
         while true {

@@ -1,0 +1,70 @@
+import Foundation
+import GraphAPI
+import GraphEmulator
+import MailCache
+import MailCore
+import MailService
+import Testing
+
+/// Requests a 1,000-message bulk action costs (asserted: they follow from the batch size) and how
+/// long it takes against the emulator on loopback (printed for docs/PERFORMANCE.md, not asserted).
+@Suite struct BulkActionFigureTests {
+    @Test func aThousandMessageBulkActionCostsFiftyRequestsAndAMoveAHundred() async throws {
+        let mailbox = Mailbox(messageCount: 5_000, seed: 11)
+        let server = GraphEmulatorServer(mailbox: mailbox, accessTokens: [SyncTests.token])
+        let base = try await server.start()
+        defer { Task { await server.stop() } }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("otter-bulk-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Files, as in the app: the outbox with synchronous=FULL, the cache in WAL mode.
+        let cache = try MailCache.open(at: dir.appendingPathComponent("cache.sqlite"))
+        let outbox = try ActionStore.open(at: dir.appendingPathComponent("pending.sqlite"))
+        let graph = GraphClient(configuration: try GraphConfiguration(baseURL: base.appendingPathComponent("v1.0")),
+                                tokenProvider: { SyncTests.token })
+        let service = try MailService(graph: graph, cache: cache, actions: outbox)
+        try await service.syncAll()
+        let snapshot = await mailbox.snapshot()
+        let inbox = try #require(snapshot.folder(wellKnownName: "inbox"))
+        let ids = snapshot.messages(inFolder: inbox.id).prefix(1_000).map { MessageID($0.immutableID) }
+        try #require(ids.count == 1_000)
+
+        let clock = ContinuousClock()
+        do { // TEMP breakdown
+            let store = try ActionStore.open(at: dir.appendingPathComponent("scratch.sqlite"))
+            var t = clock.now
+            let current = try cache.messages(ids); print("TEMP read", clock.now - t); t = clock.now
+            let new = ids.map { NewAction(.flag(.flagged), on: $0, undo: .flag(current[$0]!.flag)) }
+            try store.append(new); print("TEMP append", clock.now - t); t = clock.now
+            try cache.applyLocally(new.map { ($0.action, $0.messageID) }); print("TEMP apply", clock.now - t); t = clock.now
+            try cache.applyLocally(new.map { ($0.undo, $0.messageID) })
+        }
+        var requestsBefore = graph.traffic.requests
+        var started = clock.now
+        try await service.perform(.markRead(true), on: ids)
+        let readLocal = clock.now - started
+        started = clock.now
+        await service.replayPending()
+        let readReplay = clock.now - started
+        #expect(service.pendingActionCount == 0)
+        #expect(graph.traffic.requests - requestsBefore == 50)
+
+        requestsBefore = graph.traffic.requests
+        started = clock.now
+        try await service.move(ids, to: .archive)
+        let moveLocal = clock.now - started
+        started = clock.now
+        await service.replayPending()
+        let moveReplay = clock.now - started
+        #expect(service.pendingActionCount == 0)
+        // 50 batches of folder checks, then 50 of moves.
+        #expect(graph.traffic.requests - requestsBefore == 100)
+        let archive = try #require(snapshot.folder(wellKnownName: "archive"))
+        for id in ids.prefix(50) { #expect(try await mailbox.message(id: id.rawValue).parentFolderID == archive.id) }
+
+        print("""
+            bulk action on 1,000 messages (debug build, loopback emulator):
+              mark read: on screen in \(readLocal), replayed in \(readReplay) (50 requests)
+              move to Archive: on screen in \(moveLocal), replayed in \(moveReplay) (100 requests)
+            """)
+    }
+}
