@@ -65,8 +65,10 @@ let package = Package(
         .testTarget(name: "GraphAPITests", dependencies: ["GraphAPI", "GraphEmulator", "MailCore"],
                     // Microsoft's documented example bodies (../shared/graph-samples), quirks included.
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "MailCacheTests", dependencies: ["MailCache", "MailCore"]),
-        .testTarget(name: "MailServiceTests", dependencies: ["MailService", "MailCache", "GraphAPI", "GraphEmulator", "MailCore"]),
+        // Test helpers shared by several test targets: a full disk, a read-only file system.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MailCacheTests", dependencies: ["MailCache", "MailCore", "TestSupport"]),
+        .testTarget(name: "MailServiceTests", dependencies: ["MailService", "MailCache", "GraphAPI", "GraphEmulator", "MailCore", "TestSupport"]),
         .testTarget(name: "ViewModelsTests", dependencies: ["ViewModels", "MailService", "MailCache", "GraphAPI", "GraphEmulator", "MailCore"]),
         .testTarget(name: "UITests", dependencies: ["UI", "ViewModels", "Terminal", "MailCore"],
                     resources: [.copy("Goldens")]),
@@ -75,7 +77,7 @@ let package = Package(
                     // Schemas extracted from Microsoft's OpenAPI/CSDL (scripts/extract-openapi-schemas.py),
                     // read by path from the conformance tests.
                     exclude: ["OpenAPI"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GraphEmulator", "MailCache", "MailCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GraphEmulator", "MailCache", "MailCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -133,8 +133,9 @@ extension GraphClient {
     /// One `POST /$batch` of 1 to 20 requests with distinct ids; answers in request order.
     ///
     /// Each inner request carries what it would carry alone: `Prefer: IdType="ImmutableId"`
-    /// (Graph applies the header only to "the request it is included with", GRAPH.md §4, so the
-    /// outer request's does not reach the items), its own `client-request-id`, and
+    /// unless the configuration turns it off (Graph applies the header only to "the request it
+    /// is included with", GRAPH.md §4, so the outer request's does not reach the items), its own
+    /// `client-request-id`, and
     /// `Content-Type` with a body. An item answered 429 or 503 (or 504, when repeating it is
     /// harmless) is sent again in a smaller batch per the retry policy, with the items that
     /// failed only because they depended on it; a 429's `Retry-After` holds back the whole
@@ -202,7 +203,7 @@ extension GraphClient {
     /// broken answer only when every item is harmless to repeat).
     private func sendBatch(_ requests: [GraphBatchRequest]) async throws -> [GraphBatchResponse] {
         let clientRequestIDs = requests.map { _ in UUID().uuidString.lowercased() }
-        let body = try Self.encodeBatch(requests, clientRequestIDs: clientRequestIDs)
+        let body = try Self.encodeBatch(requests, clientRequestIDs: clientRequestIDs, immutableIDs: configuration.immutableIDs)
         let url = URL(string: configuration.baseURL.absoluteString + "/$batch")!
         // Outlook runs up to four independent items of a batch at once: that many mailbox slots.
         let independent = requests.filter(\.dependsOn.isEmpty).count
@@ -221,11 +222,13 @@ extension GraphClient {
     // MARK: Encoding
 
     /// `{"requests":[{"id","method","url","headers","body"?,"dependsOn"?}]}` with relative URLs.
-    static func encodeBatch(_ requests: [GraphBatchRequest], clientRequestIDs: [String]) throws -> Data {
+    /// `immutableIDs`: as `GraphConfiguration.immutableIDs`, for each item.
+    static func encodeBatch(_ requests: [GraphBatchRequest], clientRequestIDs: [String], immutableIDs: Bool = true) throws -> Data {
         var items: [[String: Any]] = []
         for (request, clientRequestID) in zip(requests, clientRequestIDs) {
-            var headers = ["Prefer": ([immutableIDPreference] + request.preferences).joined(separator: ", "),
-                           "client-request-id": clientRequestID]
+            var headers = ["client-request-id": clientRequestID]
+            let preferences = (immutableIDs ? [immutableIDPreference] : []) + request.preferences
+            if !preferences.isEmpty { headers["Prefer"] = preferences.joined(separator: ", ") }
             var item: [String: Any] = ["id": request.id, "method": request.method.rawValue, "url": "/" + request.url]
             if let body = request.body, !body.isEmpty {
                 headers["Content-Type"] = "application/json"

@@ -321,10 +321,11 @@ public final class MailCache: Sendable {
         guard !changes.isEmpty else { return [] }
         return try write { db in
             let upsert = try db.cachedStatement(sql: Schema.upsertMessageSQL)
+            let select = try db.cachedStatement(sql: Self.messageByIDSQL)
             // Keep the folders' counts in step until the next folder sync brings the server's.
             var total: [FolderID: Int] = [:], unread: [FolderID: Int] = [:]
             let befores = try changes.map { action, id -> MessageSummary? in
-                guard let before = try MessageRecord.fetchOne(db, id: id)?.summary else { return nil }
+                guard let before = try MessageRecord.fetchOne(select, arguments: [id.rawValue])?.summary else { return nil }
                 let after = action.applied(to: before)
                 try upsert.execute(arguments: MessageRecord.arguments(after))
                 let unreadBefore = before.isRead ? 0 : 1, unreadAfter = after.isRead ? 0 : 1
@@ -349,13 +350,17 @@ public final class MailCache: Sendable {
     /// The envelopes of many messages in one read (those in the cache).
     public func messages(_ ids: [MessageID]) throws -> [MessageID: MessageSummary] {
         try writer.read { db in
+            let select = try db.cachedStatement(sql: Self.messageByIDSQL)
             var found: [MessageID: MessageSummary] = [:]
             for id in ids where found[id] == nil {
-                if let summary = try MessageRecord.fetchOne(db, id: id)?.summary { found[id] = summary }
+                if let summary = try MessageRecord.fetchOne(select, arguments: [id.rawValue])?.summary { found[id] = summary }
             }
             return found
         }
     }
+
+    /// Prepared once per bulk call rather than once per message.
+    private static let messageByIDSQL = "SELECT \(Schema.messageColumns) FROM message WHERE id = ?"
 
     /// Removes many messages (the server said they do not exist) in one transaction.
     public func deleteMessages(_ ids: [MessageID]) throws {

@@ -211,6 +211,9 @@ public actor MailService {
         activityContinuation.yield(activity)
     }
 
+    /// The current (or last) round's progress, as last published.
+    public var latestProgress: SyncProgress { round }
+
     private func publishProgress() {
         round.bytes = graph.traffic.bytes
         round.requests = graph.traffic.requests

@@ -305,11 +305,13 @@ public actor MessageListModel {
     }
 
     /// Takes a fresh window and keeps the selection on the same message if it is still there.
+    /// A list showing its top keeps showing it, so new mail appears there rather than arriving
+    /// unseen above the first row; scrolled down, the rows stay where they are on screen.
     private func apply(_ window: MessageWindow) {
         buffer = window
         if let selectedID, let position = window.rows.firstIndex(where: { $0.id == selectedID }) {
             let newIndex = window.startIndex + position
-            topIndex += newIndex - selectedIndex
+            if topIndex > 0 { topIndex += newIndex - selectedIndex }
             selectedIndex = newIndex
         }
         selectedIndex = min(max(0, selectedIndex), max(0, window.total - 1))

@@ -33,13 +33,17 @@ struct Sync: AsyncParsableCommand {
                 throw SyncFailure(description: "\(service.pendingActionCount) actions could not be sent; they stay queued")
             }
             try await service.syncAll()
+            // The reporter may not have shown the last progress yet: show it here, after the
+            // reporter has stopped, so the last line always says where the round ended.
+            reporter.cancel()
+            await reporter.value
+            display.show(await service.latestProgress)
         } catch {
             reporter.cancel()
             display.finish()
             FileHandle.standardError.write(Data("otter sync: \(TextSanitizer.oneLine(String(describing: error)))\n".utf8))
             throw ExitCode.failure
         }
-        reporter.cancel()
         display.finish()
     }
 }

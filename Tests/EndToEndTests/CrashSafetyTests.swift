@@ -19,6 +19,15 @@ import Testing
         /// Statuses of every send request the server saw, on its own or in `$batch`, across all
         /// runs: a draft sent twice would show a second 202 (or a 400 for a draft already sent).
         var sends: [Int: Int]
+
+        /// What differs, readable: whole lists of 160 messages hide the one line that matters.
+        func difference(from reference: Outcome) -> String {
+            func lines(_ mine: [String], _ theirs: [String]) -> String {
+                "missing \(Set(theirs).subtracting(mine).sorted()), extra \(Set(mine).subtracting(theirs).sorted())"
+            }
+            return "cache: \(lines(cache, reference.cache)); server: \(lines(server, reference.server)); "
+                + "pending \(pending) (reference \(reference.pending)); sends \(sends) (reference \(reference.sends))"
+        }
     }
 
     /// One scenario from scratch: a synced cache, actions queued offline (single ones, two bulk
@@ -39,7 +48,7 @@ import Testing
         let env = try DemoEndToEndTests.environment()
         let options = ["--account", "a", "--graph-url", url.absoluteString + "/v1.0",
                        "--access-token-command", "printf \(Self.token)", "--delta-page-size", "25"]
-        let first = try HeadlessSyncEndToEndTests.run(["sync"] + options, environment: env)
+        let first = try await HeadlessSyncEndToEndTests.run(["sync"] + options, environment: env)
         try #require(first.status == 0, "initial sync: \(first.err)")
 
         // Queue actions as the TUI would while offline: outbox first, then the cache.
@@ -87,19 +96,22 @@ import Testing
         try await mailbox.delete(id: inboxMessages[7].id)
         _ = try await mailbox.deliver(NewMessage(subject: "arrived meanwhile", from: .init(name: "Dana", address: "dana@contoso.com"),
                                                  body: .init(contentType: .text, content: "hi")))
+        // Messages the run creates (the sent draft's copy in the Inbox) get ids from the order in
+        // which the server happens to run a batch's items, which differs from run to run.
+        let existing = Set(await mailbox.snapshot().messages.map(\.immutableID))
 
         var crashEnv = env
         if let crashAfter { crashEnv["OTTER_CRASH_AFTER"] = String(crashAfter) }
-        let crashRun = try HeadlessSyncEndToEndTests.run(["sync"] + options, environment: crashEnv)
+        let crashRun = try await HeadlessSyncEndToEndTests.run(["sync"] + options, environment: crashEnv)
         let crashed = crashRun.status == SIGKILL && crashRun.reason == .uncaughtSignal
         if !crashed { try #require(crashRun.status == 0, "sync: \(crashRun.err)") }
         var recovered = crashed ? false : true
         for _ in 0..<3 where !recovered {
-            let again = try HeadlessSyncEndToEndTests.run(["sync"] + options, environment: env)
+            let again = try await HeadlessSyncEndToEndTests.run(["sync"] + options, environment: env)
             recovered = again.status == 0
         }
         try #require(recovered, "otter sync did not recover after a crash at point \(crashAfter ?? 0)")
-        var result = try await outcome(cacheURL: cacheURL, outboxURL: outboxURL, mailbox: mailbox)
+        var result = try await outcome(cacheURL: cacheURL, outboxURL: outboxURL, mailbox: mailbox, existing: existing)
         let counts = server.requestCounts()
         for key in ["POST /me/messages/{id}/send", "$batch POST /me/messages/{id}/send"] {
             result.sends.merge(counts[key] ?? [:], uniquingKeysWith: +)
@@ -107,20 +119,23 @@ import Testing
         return (result, crashed)
     }
 
-    func outcome(cacheURL: URL, outboxURL: URL, mailbox: Mailbox) async throws -> Outcome {
+    /// Both sides as "id|folder|read|flag|subject" lines; the id of a message not in `existing`
+    /// is written as "new".
+    func outcome(cacheURL: URL, outboxURL: URL, mailbox: Mailbox, existing: Set<String>) async throws -> Outcome {
+        func shown(_ id: String) -> String { existing.contains(id) ? id : "new" }
         let cache = try MailCache.open(at: cacheURL)
         let folders = Dictionary(uniqueKeysWithValues: try cache.folders().map { ($0.id, $0.displayName) })
         var cached: [String] = []
         for folder in try cache.folders() {
             for m in try cache.window(MessageQuery(folderID: folder.id), from: nil, limit: 100_000).rows {
-                cached.append("\(m.id)|\(folders[m.folderID] ?? "?")|\(m.isRead)|\(m.flag)|\(m.subject)")
+                cached.append("\(shown(m.id.rawValue))|\(folders[m.folderID] ?? "?")|\(m.isRead)|\(m.flag)|\(m.subject)")
             }
         }
         let snapshot = await mailbox.snapshot()
         let names = Dictionary(uniqueKeysWithValues: snapshot.folders.map { ($0.id, $0.displayName) })
         let visible = Set(snapshot.folders.filter { !$0.isHidden }.map(\.id))
         let server = snapshot.messages.filter { visible.contains($0.parentFolderID) }.map {
-            "\($0.immutableID)|\(names[$0.parentFolderID] ?? "?")|\($0.isRead)|\($0.flag.status.rawValue)|\($0.subject)"
+            "\(shown($0.immutableID))|\(names[$0.parentFolderID] ?? "?")|\($0.isRead)|\($0.flag.status.rawValue)|\($0.subject)"
         }
         return Outcome(cache: cached.sorted(), server: server.sorted(), pending: try ActionStore.open(at: outboxURL).count,
                        sends: [:])
@@ -138,7 +153,7 @@ import Testing
             let (result, crashed) = try await scenario(crashAfter: point)
             guard crashed else { break }      // past the last crash point: the run completed
             crashes += 1
-            #expect(result == reference, "after a kill at crash point \(point)")
+            #expect(result == reference, "after a kill at crash point \(point): \(result.difference(from: reference))")
             if result != reference { break }
             point += 1
         }

@@ -4,12 +4,30 @@ import Testing
 /// `otter sync` and `otter` pointed at a separately running `otter emulator`, as a user would
 /// point them at any Graph-compatible server.
 @Suite(.serialized) struct HeadlessSyncEndToEndTests {
-    /// Runs `otter` with pipes (not a terminal) and returns its exit status and output.
-    static func run(_ arguments: [String], environment: [String: String])
-        throws -> (status: Int32, out: String, err: String, reason: Process.TerminationReason) {
+    typealias Outcome = (status: Int32, out: String, err: String, reason: Process.TerminationReason)
+
+    /// Runs `otter` with pipes (not a terminal) and returns its exit status and output;
+    /// `launcher` is a command that runs it, such as `setpriv` to run it as another user. The
+    /// blocking reads and wait happen on a thread of their own: on the two threads of Swift's
+    /// cooperative pool they would starve every other test (and the emulators they talk to).
+    static func run(_ arguments: [String], environment: [String: String], launcher: [String] = []) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(arguments, environment: environment, launcher: launcher) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String], launcher: [String]) throws -> Outcome {
         let process = Process()
-        process.executableURL = try otterExecutableURL()
-        process.arguments = arguments
+        let otter = try otterExecutableURL()
+        if let tool = launcher.first {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = launcher.dropFirst() + [otter.path] + arguments
+        } else {
+            process.executableURL = otter
+            process.arguments = arguments
+        }
         process.environment = PTYProcess.baseEnvironment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -41,7 +59,7 @@ import Testing
         let env = try DemoEndToEndTests.environment()
         let options = ["--account", "work", "--graph-url", url + "/v1.0", "--access-token-command", "printf 'tok-123\\n'"]
 
-        let first = try Self.run(["sync"] + options, environment: env)
+        let first = try await Self.run(["sync"] + options, environment: env)
         #expect(first.status == 0, "\(first.err)")
         // Not a terminal: plain lines, one per finished folder, ending with every folder done.
         let lines = first.out.split(separator: "\n")
@@ -58,24 +76,24 @@ import Testing
         try await tui.waitFor(timeout: .seconds(60), description: "the TUI on the synced cache") {
             $0.contains("Focused  Other") && $0.lines[29].contains("1 of")
         }
-        let second = try Self.run(["sync"] + options, environment: env)
+        let second = try await Self.run(["sync"] + options, environment: env)
         #expect(second.status == 1)
         #expect(second.err.contains("another otter is already using this mailbox"))
         try tui.send("q")
         #expect(try await tui.waitForExit(timeout: .seconds(20)) == 0)
     }
 
-    @Test func aFailingTokenCommandIsAClearError() throws {
+    @Test func aFailingTokenCommandIsAClearError() async throws {
         let (emulator, url) = try Self.startEmulator(token: "right", messages: 20)
         defer { emulator.terminate() }
         let env = try DemoEndToEndTests.environment()
-        let failing = try Self.run(["sync", "--graph-url", url + "/v1.0", "--access-token-command", "exit 3"], environment: env)
+        let failing = try await Self.run(["sync", "--graph-url", url + "/v1.0", "--access-token-command", "exit 3"], environment: env)
         #expect(failing.status == 1)
         #expect(failing.err.contains("sign-in failed") && failing.err.contains("exit status 3"))
-        let wrong = try Self.run(["sync", "--graph-url", url + "/v1.0", "--access-token-command", "echo wrong"], environment: env)
+        let wrong = try await Self.run(["sync", "--graph-url", url + "/v1.0", "--access-token-command", "echo wrong"], environment: env)
         #expect(wrong.status == 1)
         #expect(wrong.err.contains("401") && wrong.err.contains("InvalidAuthenticationToken"))
-        let none = try Self.run(["sync"], environment: env)
+        let none = try await Self.run(["sync"], environment: env)
         #expect(none.status != 0 && none.err.contains("otter demo"))
     }
 }

@@ -38,7 +38,7 @@ import Testing
         let env = try DemoEndToEndTests.environment()
         let options = ["--account", "a", "--graph-url", url.absoluteString + "/v1.0", "--access-token-command", "printf \(Self.token)"]
         // An older Otter: regular ids.
-        let first = try HeadlessSyncEndToEndTests.run(["sync", "--regular-ids"] + options, environment: env)
+        let first = try await HeadlessSyncEndToEndTests.run(["sync", "--regular-ids"] + options, environment: env)
         try #require(first.status == 0, "initial sync: \(first.err)")
 
         let cacheURL = URL(fileURLWithPath: env["XDG_CACHE_HOME"]! + "/otter/a/cache.sqlite")
@@ -71,13 +71,13 @@ import Testing
 
         var crashEnv = env
         if let crashAfter { crashEnv["OTTER_CRASH_AFTER"] = String(crashAfter) }
-        let crashRun = try HeadlessSyncEndToEndTests.run(["sync"] + options, environment: crashEnv)
+        let crashRun = try await HeadlessSyncEndToEndTests.run(["sync"] + options, environment: crashEnv)
         let crashed = crashRun.status == SIGKILL && crashRun.reason == .uncaughtSignal
         if !crashed { try #require(crashRun.status == 0, "sync: \(crashRun.err)") }
         let migratedBeforeCrash = try MailCache.open(at: cacheURL).messageIDKind() == .immutable
         var recovered = !crashed
         for _ in 0..<3 where !recovered {
-            recovered = try HeadlessSyncEndToEndTests.run(["sync"] + options, environment: env).status == 0
+            recovered = try await HeadlessSyncEndToEndTests.run(["sync"] + options, environment: env).status == 0
         }
         try #require(recovered, "otter sync did not recover after a crash at point \(crashAfter ?? 0)")
         let translate = server.requestCounts()["POST /me/translateExchangeIds"]?[200] ?? 0

@@ -51,7 +51,7 @@ import Testing
                        "--access-token-command", "printf \(Self.token)"]
         let tui = account + ["--poll-interval", "5", "--active-poll-interval", "2"]
 
-        let sync = try HeadlessSyncEndToEndTests.run(["sync"] + account, environment: env)
+        let sync = try await HeadlessSyncEndToEndTests.run(["sync"] + account, environment: env)
         try #require(sync.status == 0, "otter sync: \(sync.err)")
 
         let snapshot = await mailbox.snapshot()

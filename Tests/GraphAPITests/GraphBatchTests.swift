@@ -63,6 +63,11 @@ import Testing
         #expect((get["headers"] as? [String: String])?["Prefer"] == "IdType=\"ImmutableId\", outlook.body-content-type=\"text\"")
         #expect(get["dependsOn"] as? [String] == ["2"])
         #expect(patch["dependsOn"] == nil)
+        // A client told not to ask for immutable ids leaves them out of every item too.
+        let regular = try GraphClient.encodeBatch([requests[0], requests[1]], clientRequestIDs: ["c1", "c2"], immutableIDs: false)
+        let regularItems = try #require((try JSONSerialization.jsonObject(with: regular) as? [String: Any])?["requests"] as? [[String: Any]])
+        #expect((regularItems[0]["headers"] as? [String: String])?["Prefer"] == nil)
+        #expect((regularItems[1]["headers"] as? [String: String]) == ["client-request-id": "c2"])
     }
 
     @Test func answersAreReadPerItemInRequestOrder() throws {

@@ -3,6 +3,7 @@ import GRDB
 @testable import MailCache
 import MailCore
 import Testing
+import TestSupport
 
 /// A full disk, a read-only cache and a file system without WAL, produced for real: SQLite
 /// itself returns SQLITE_FULL / SQLITE_READONLY / no WAL, through the same open and write paths

@@ -29,15 +29,6 @@ import Testing
         try #require(ids.count == 1_000)
 
         let clock = ContinuousClock()
-        do { // TEMP breakdown
-            let store = try ActionStore.open(at: dir.appendingPathComponent("scratch.sqlite"))
-            var t = clock.now
-            let current = try cache.messages(ids); print("TEMP read", clock.now - t); t = clock.now
-            let new = ids.map { NewAction(.flag(.flagged), on: $0, undo: .flag(current[$0]!.flag)) }
-            try store.append(new); print("TEMP append", clock.now - t); t = clock.now
-            try cache.applyLocally(new.map { ($0.action, $0.messageID) }); print("TEMP apply", clock.now - t); t = clock.now
-            try cache.applyLocally(new.map { ($0.undo, $0.messageID) })
-        }
         var requestsBefore = graph.traffic.requests
         var started = clock.now
         try await service.perform(.markRead(true), on: ids)

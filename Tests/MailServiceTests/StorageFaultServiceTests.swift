@@ -8,6 +8,7 @@ import MailCore
 import MailService
 import Synchronization
 import Testing
+import TestSupport
 
 /// The service on a cache that cannot be written (a full disk, a read-only file) and on an
 /// outbox that cannot be written, against the emulator over HTTP. The conditions are real: a

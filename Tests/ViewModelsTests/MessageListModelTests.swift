@@ -65,6 +65,17 @@ import Testing
         let after = try await first(model.snapshots) { $0.total == 302 }
         #expect(after.selectedRow?.id == before.id)
         #expect(after.selectedIndex == 7)
+        // The list was showing its top, so it still does: the new mail is on screen.
+        #expect(after.firstIndex == 0 && after.rows.first?.subject == "Subject 1001")
+
+        // Scrolled down, the rows stay put on screen and the selection with them.
+        for _ in 0..<20 { await model.move(by: 1) }
+        let scrolled = await model.snapshot
+        try #require(scrolled.firstIndex > 0)
+        try cache.applyMessagePage(folderID: inboxID, changes: [envelope(1_002)], removed: [], cursor: nil)
+        let later = try await first(model.snapshots) { $0.total == 303 }
+        #expect(later.selectedRow?.id == scrolled.selectedRow?.id)
+        #expect(later.firstIndex == scrolled.firstIndex + 1 && later.selectedIndex == scrolled.selectedIndex.map { $0 + 1 })
     }
 
     @Test func focusedOtherToggleOnlyInTheInbox() async throws {

@@ -3,16 +3,17 @@ import Foundation
 import Glibc
 #endif
 
-/// Ways to make storage fail for real, shared by the storage tests. Nothing here touches Otter's
+/// Ways to make storage fail for real, shared by the storage tests of the cache, the service and
+/// the binary. Nothing here touches Otter's
 /// code: the kernel refuses, SQLite notices, and the code under test sees what a user's would.
 
 /// A file this process may not open for writing.
-enum Unwritable {
+public enum Unwritable {
     /// Mode 0444 stops an ordinary user (open for writing fails with EACCES). Root ignores modes,
     /// so for root the immutable attribute does the same (`chattr +i`: EPERM). SQLite reacts to
     /// both alike: its read-write open fails and it quietly opens the file for reading instead.
     /// Returns what undoes it (an immutable file cannot even be deleted).
-    static func make(_ path: String) throws -> () -> Void {
+    public static func make(_ path: String) throws -> () -> Void {
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
         var undo: () -> Void = { try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path) }
         if isWritable(path) {
@@ -30,7 +31,7 @@ enum Unwritable {
         return undo
     }
 
-    static func isWritable(_ path: String) -> Bool {
+    public static func isWritable(_ path: String) -> Bool {
         let fd = open(path, O_RDWR)
         if fd >= 0 { close(fd) }
         return fd >= 0
@@ -39,17 +40,17 @@ enum Unwritable {
 
 /// A small tmpfs of the test's own: a real full disk (ENOSPC) and a real read-only file system
 /// (EROFS). Mounting needs CAP_SYS_ADMIN, which the tests have when they run as root.
-final class ScratchFileSystem {
-    let url: URL
+public final class ScratchFileSystem {
+    public let url: URL
 
     /// Whether this process may mount (tried once, with a throwaway mount).
-    static let isAvailable: Bool = {
+    public static let isAvailable: Bool = {
         guard getuid() == 0, let probe = try? ScratchFileSystem(kilobytes: 64) else { return false }
         probe.remove()
         return true
     }()
 
-    init(kilobytes: Int) throws {
+    public init(kilobytes: Int) throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("otter-fs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         do {
@@ -61,7 +62,7 @@ final class ScratchFileSystem {
     }
 
     /// Writes `file` until the file system has no room left.
-    func fill(_ file: URL) {
+    public func fill(_ file: URL) {
         FileManager.default.createFile(atPath: file.path, contents: nil)
         guard let handle = try? FileHandle(forWritingTo: file) else { return }
         defer { try? handle.close() }
@@ -74,19 +75,19 @@ final class ScratchFileSystem {
         try? handle.synchronize()
     }
 
-    func remountReadOnly() throws {
+    public func remountReadOnly() throws {
         try run("/usr/bin/mount", ["-o", "remount,ro", url.path])
     }
 
-    func remove() {
+    public func remove() {
         try? run("/usr/bin/umount", ["-l", url.path])
         try? FileManager.default.removeItem(at: url)
     }
 }
 
-struct StorageConditionError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct StorageConditionError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 private func run(_ tool: String, _ arguments: [String]) throws {
