@@ -250,6 +250,9 @@ public actor MailService {
                     lastFull = clock.now
                     try await syncAll()
                 } else if let folder = activeFolder, !roundRunning {
+                    // A migration that failed at start (offline) must finish before any delta
+                    // writes immutable ids beside the regular ones; once done it is one read.
+                    try await migrateMessageIDsIfNeeded()
                     try await syncMessages(in: folder)
                     report(.idle(lastSync: Date()))
                 }

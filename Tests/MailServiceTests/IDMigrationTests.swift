@@ -204,6 +204,37 @@ import Testing
         #expect(try f.rowCount() == rows)
     }
 
+    /// Offline at start, the migration fails; the poll's next sync of the folder on screen must
+    /// migrate first, or its delta would write immutable ids beside the regular ones.
+    @Test func aMigrationThatFailedAtStartRunsBeforeThePollSyncsTheFolderOnScreen() async throws {
+        let f = try await Fixture.start(messages: 300, seed: 24)
+        defer { Task { await f.server.stop() } }
+        try await f.service(immutableIDs: false).syncAll()
+        let rows = try f.rowCount()
+        let snapshot = await f.mailbox.snapshot()
+        let inbox = try #require(snapshot.folder(wellKnownName: "inbox"))
+        let changed = snapshot.messages(inFolder: inbox.id)[0]
+        _ = try await f.mailbox.markRead(id: changed.id, !changed.isRead)   // elsewhere, meanwhile
+
+        // The migration at the poll's start and the one of its first round both fail.
+        f.server.installFaults(try FaultSchedule(spec: "POST translateExchangeIds:500:count=2"))
+        let current = try f.service(immutableIDs: true)
+        await current.setActiveFolder(FolderID(inbox.id))
+        let polling = Task { await current.poll(every: .seconds(3_600), activeFolderEvery: .milliseconds(50)) }
+        defer { polling.cancel() }
+        let expected = try #require(await f.serverView(immutable: true)[changed.immutableID])
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try f.cacheView()[changed.immutableID] != expected, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        polling.cancel()
+        #expect(try f.cache.messageIDKind() == .immutable)
+        #expect(try f.rowCount() == rows)
+        let inboxView = try f.cacheView().filter { $0.value.hasPrefix(inbox.displayName + "|") }
+        let serverInbox = await f.serverView(immutable: true).filter { $0.value.hasPrefix(inbox.displayName + "|") }
+        #expect(inboxView == serverInbox)
+    }
+
     @Test func messagesTheServerNoLongerKnowsLeaveTheCacheOnlyAndTheirActionsAreNotLost() async throws {
         let f = try await Fixture.start(messages: 300, seed: 23)
         defer { Task { await f.server.stop() } }
