@@ -4,7 +4,7 @@ import MailCache
 import MailCore
 import Testing
 
-/// Issue 4's offline start: with the server gone, `otter` opens from the cache, reads, and
+/// Issue 4's offline start: with the server gone, `otter` opens from the cache, reads, searches and
 /// queues actions; when the server is back, the queued action reaches it. The server is the
 /// emulator in this process, stopped and started again on the same port with the same mailbox,
 /// so the app sees a real outage (connection refused) and a real recovery.
@@ -19,15 +19,19 @@ import Testing
         }
     }
 
-    /// Search step, for when search lands (`/` opens the prompt): types `query` in the app and
-    /// waits for `subject` among the results, then goes back to the folder. Meant to run in the
-    /// offline phase of the test below, right after the body check: "reads, searches and queues".
-    func searchWhileOffline(_ otter: PTYProcess, query: String, finds subject: String) async throws {
+    /// Searches the cache for `query` (`/`), waits for `subject` among the results, then goes
+    /// back to the Inbox (`u`).
+    func search(_ otter: PTYProcess, query: String, finds subject: String) async throws {
         try otter.send("/")
         try otter.send(query)
         try otter.send(keys: .enter)
-        try await otter.waitFor(description: "search results with \(subject)") { $0.contains(subject) }
-        try otter.send(keys: .escape)
+        try await otter.waitFor(description: "search results with \(subject)") { screen in
+            screen.lines[screen.lines.count - 1].contains("Search: \(query)  1 of") && screen.contains(subject)
+        }
+        try otter.send("u")
+        try await otter.waitFor(description: "back to the Inbox") { screen in
+            screen.lines[screen.lines.count - 1].contains("Inbox · Focused  1 of")
+        }
     }
 
     /// Whether `condition` holds within `timeout`, checked every 100 ms (the server's state
@@ -94,6 +98,11 @@ import Testing
         }
         try offline.send("u")
         try await offline.waitFor(description: "back to the list") { $0.contains("Focused  Other") }
+
+        // Search answers from the cache: a message further down, by the longest word of its subject.
+        let further = focused[12]
+        let word = try #require(further.subject.split(whereSeparator: { !$0.isLetter }).map(String.init).max { $0.count < $1.count })
+        try await search(offline, query: word, finds: DemoEndToEndTests.visiblePrefix(further.subject, 10))
 
         // A triage action shows at once and waits in the outbox.
         let subject = subjects[0]
