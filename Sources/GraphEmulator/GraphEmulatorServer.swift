@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 public struct GraphEmulatorConfiguration: Sendable {
     /// Page size of message and folder delta when the request has neither
@@ -49,6 +50,7 @@ public actor GraphEmulatorServer {
     public nonisolated let accessTokens: Set<String>
     public nonisolated let configuration: GraphEmulatorConfiguration
     nonisolated let runtime: EmulatorRuntime
+    private var serviceGroup: ServiceGroup?
     private var runTask: Task<Void, Never>?
     /// Shared by concurrent `start()` calls.
     private var startup: Task<URL, any Error>?
@@ -105,9 +107,8 @@ public actor GraphEmulatorServer {
     private func launch(host: String, port: Int) async throws -> URL {
         let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
         let responder = GraphResponder(runtime: runtime, configuration: configuration)
-        // stop() cancels the server (a graceful shutdown would need ServiceLifecycle, which this
-        // module does not depend on). HummingbirdCore logs each connection cut by that at
-        // error level, so its own logger only speaks up when debugging.
+        // HummingbirdCore logs each connection a client cuts at error level, so its own logger
+        // only speaks up when debugging.
         var serverLogger = configuration.logger
         if serverLogger.logLevel > .debug { serverLogger.logLevel = .critical }
         let runtime = self.runtime
@@ -123,9 +124,14 @@ public actor GraphEmulatorServer {
                 continuation.yield(.success(channel.localAddress?.port ?? port))
             },
             logger: serverLogger)
+        // Run in a service group so stop() can shut down gracefully: cancelling the server's task
+        // instead traps in NIO when a connection was accepted but not yet served
+        // (swift-nio#3481: "Deinited NIOAsyncWriter without calling finish()").
+        let group = ServiceGroup(configuration: .init(services: [application], logger: serverLogger))
+        serviceGroup = group
         runTask = Task {
             do {
-                try await application.run()
+                try await group.run()
             } catch {
                 continuation.yield(.failure(error))
             }
@@ -154,8 +160,9 @@ public actor GraphEmulatorServer {
         guard let runTask else { return }
         self.runTask = nil
         baseURL = nil
-        // Cancelling the task makes Hummingbird's service group shut the server down.
-        runTask.cancel()
+        // Stops accepting, lets requests under way finish, closes idle connections.
+        await serviceGroup?.triggerGracefulShutdown()
+        serviceGroup = nil
         await runTask.value
     }
 }
