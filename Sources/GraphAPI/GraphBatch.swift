@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import NIOHTTP1
 
 /// One request of a JSON batch (GRAPH.md §9), which can also be sent on its own
@@ -12,7 +13,8 @@ public struct GraphBatchRequest: Sendable {
     public var url: String
     /// JSON, or empty for a POST without a body (sent as `Content-Length: 0`).
     public var body: Data?
-    /// `Prefer` values besides `IdType="ImmutableId"`, which every request carries.
+    /// `Prefer` values besides `IdType="ImmutableId"`, which every item carries unless the
+    /// client is configured without it.
     public var preferences: [String]
     /// Ids of requests of the same batch that must succeed first (Graph answers 424 otherwise).
     public var dependsOn: [String]
@@ -124,8 +126,8 @@ extension GraphClient {
             }
         }
         var answers: [GraphBatchResponse] = []
-        for start in stride(from: 0, to: requests.count, by: Self.maximumBatchSize) {
-            answers += try await batch(Array(requests[start..<min(start + Self.maximumBatchSize, requests.count)]))
+        for chunk in requests.chunked(Self.maximumBatchSize) {
+            answers += try await batch(Array(chunk))
         }
         return answers
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 
 /// `exchangeIdFormat` of `translateExchangeIds` (GRAPH.md §4).
 public enum ExchangeIDFormat: String, Sendable, CaseIterable {
@@ -36,8 +37,8 @@ extension GraphClient {
         var seen = Set<String>()
         for id in ids where seen.insert(id).inserted { unique.append(id) }
         var results: [String: TranslatedID] = [:]
-        for start in stride(from: 0, to: unique.count, by: Self.maxIDsPerTranslation) {
-            let chunk = Array(unique[start..<min(start + Self.maxIDsPerTranslation, unique.count)])
+        for slice in unique.chunked(Self.maxIDsPerTranslation) {
+            let chunk = Array(slice)
             let body = try JSONSerialization.data(
                 withJSONObject: ["inputIds": chunk, "sourceIdType": source.rawValue, "targetIdType": target.rawValue],
                 options: [.sortedKeys])

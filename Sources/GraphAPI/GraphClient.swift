@@ -58,7 +58,8 @@ public struct GraphResponse: Sendable {
 }
 
 /// A thin, typed Microsoft Graph client. Every request carries `Prefer: IdType="ImmutableId"`
-/// (QUALITY.md Reliability 1) and a fresh `client-request-id`, logged with the server's
+/// (QUALITY.md Reliability 1; `GraphConfiguration.immutableIDs` turns it off, as an older
+/// client would be) and a fresh `client-request-id`, logged with the server's
 /// `request-id` so a failure can be traced on both sides. Several changes at once go through
 /// `$batch` (GraphBatch.swift).
 public final class GraphClient: Sendable {
@@ -134,31 +135,6 @@ public final class GraphClient: Sendable {
                       preferences: ["outlook.body-content-type=\"\(bodyFormat.rawValue)\""])
     }
 
-    // MARK: Changes
-
-    /// `PATCH /messages/{id}` with the changed properties (isRead, flag, categories…); 200.
-    public func updateMessage(id: String, _ changes: [String: any Sendable]) async throws {
-        _ = try await send(try updateRequest(message: id, changes))
-    }
-
-    /// `POST /messages/{id}/move`; 201 with the moved message. Returns its id (unchanged with immutable ids).
-    public func moveMessage(id: String, to destination: String) async throws -> GraphMessage {
-        try decode(GraphMessage.self, from: try await send(try moveRequest(message: id, to: destination)))
-    }
-
-    /// `POST /messages/{id}/send`; 202. Never repeated blindly: if the answer is lost, the draft
-    /// may have been sent, and only a look at the message can tell (the outbox does that).
-    public func sendDraft(id: String) async throws {
-        _ = try await send(sendRequest(draft: id))
-    }
-
-    func sendJSON(_ method: HTTPMethod, path: String, _ object: [String: any Sendable],
-                  idempotent: Bool = false) async throws -> GraphResponse {
-        let body = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return try await perform(method: method, url: makeURL(path: path, query: []), preferences: [], body: body,
-                                 idempotent: idempotent) { $0 }
-    }
-
     /// One page of a folder's messages (newest first), optionally filtered (`inferenceClassification eq 'other'`).
     public func listMessages(folderID: String, select: [String], filter: String? = nil, top: Int = 50,
                              link: String? = nil) async throws -> GraphPage<GraphMessage> {
@@ -206,7 +182,8 @@ public final class GraphClient: Sendable {
     }
 
     /// Sends one request and returns the response if it is a success; Graph errors are thrown.
-    /// Throttling (429), unavailability (503/504) and, for GETs, dropped connections are retried
+    /// Throttling (429), unavailability (503; 504 when repeating is harmless) and, for GETs,
+    /// dropped connections are retried
     /// per `RetryPolicy`, with a 429's `Retry-After` holding back every request to the mailbox.
     /// A 401 gets one more try with a fresh token (an expired access token is routine).
     public func send(method: HTTPMethod, url: URL, preferences: [String] = [], body: Data? = nil) async throws -> GraphResponse {
@@ -251,7 +228,7 @@ public final class GraphClient: Sendable {
     /// A `Retry-After` binds the whole mailbox even when the request that got it is not tried
     /// again here (its caller retries later): nothing is sent to the mailbox before then.
     func holdBackIfThrottled(_ error: GraphError) async {
-        if case .service(429, _, _, _, let retryAfter?) = error { await gate.pause(for: retryAfter) }
+        if case .service(429, _, _, _, let retryAfter?) = error { await gate.pause(for: retry.honoured(retryAfter)) }
     }
 
     private func sendAuthorized(method: HTTPMethod, url: URL, preferences: [String], body: Data?,
@@ -404,14 +381,21 @@ public struct RetryEvent: Sendable, Hashable {
 
 /// `Retry-After` is either delta-seconds (possibly fractional, as Graph sends `2.128`) or an HTTP date.
 public enum RetryAfter {
+    /// The longest wait a server can impose: a header is untrusted input, and "1e30" or a date
+    /// in the next century must neither trap a conversion nor freeze the mailbox for good.
+    public static let longest: TimeInterval = 3_600
+
     public static func parse(_ value: String, now: Date = Date()) -> TimeInterval? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(trimmed), seconds >= 0 { return seconds }
+        if let seconds = Double(trimmed) {
+            // "inf" and "nan" parse as numbers too.
+            return seconds.isFinite && seconds >= 0 ? min(seconds, longest) : nil
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: trimmed) else { return nil }
-        return max(0, date.timeIntervalSince(now))
+        return min(max(0, date.timeIntervalSince(now)), longest)
     }
 }

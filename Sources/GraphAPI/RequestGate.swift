@@ -165,6 +165,9 @@ public struct RetryPolicy: Sendable {
 
     public static let none = RetryPolicy(maxAttempts: 1)
 
+    /// How long a server's `Retry-After` is obeyed: fully up to five times `maxDelay`.
+    func honoured(_ retryAfter: TimeInterval) -> TimeInterval { min(retryAfter, maxDelay * 5) }
+
     /// The delay before attempt `attempt + 1` (attempt counts from 1), or nil to give up.
     /// `idempotent`: repeating the request is harmless even if the first one took effect.
     func delay(after error: GraphError, attempt: Int, idempotent: Bool,
@@ -175,7 +178,7 @@ public struct RetryPolicy: Sendable {
             // 429 and 503 say the request was not carried out. A gateway timeout (504) says
             // nothing of the sort: the mailbox may have done it, so only a harmless request is
             // repeated blindly (a send is checked by the outbox first).
-            if let retryAfter { return min(retryAfter, maxDelay * 5) }
+            if let retryAfter { return honoured(retryAfter) }
             return backoff(attempt, random: random)
         case .transport where idempotent, .invalidResponse where idempotent:
             // A dropped connection or a truncated body: safe to repeat a GET, never a send.

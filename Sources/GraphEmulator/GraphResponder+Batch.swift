@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import Hummingbird
 
 /// One request of a `$batch`, validated.
@@ -114,8 +115,7 @@ extension GraphResponder {
                     ready.append(item)
                 }
             }
-            for start in stride(from: 0, to: ready.count, by: Self.batchConcurrency) {
-                let wave = ready[start..<min(start + Self.batchConcurrency, ready.count)]
+            for wave in ready.chunked(Self.batchConcurrency) {
                 await withTaskGroup(of: BatchItemResult.self) { group in
                     for item in wave {
                         group.addTask { await self.batchItemResponse(item, version: version, linkBase: linkBase) }

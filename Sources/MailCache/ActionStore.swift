@@ -89,7 +89,9 @@ public final class ActionStore: Sendable {
                 return text
             }
             return try actions.map { new -> PendingAction? in
-                let earlier = try Row.fetchAll(earlierOnes, arguments: [new.messageID.rawValue, new.action.kind])
+                // A send never replaces an earlier one: that one may have gone out already, and
+                // its attempt count is what makes the replay check before sending again.
+                let earlier = new.action.isSend ? nil : try Row.fetchAll(earlierOnes, arguments: [new.messageID.rawValue, new.action.kind])
                     .first { !sending.contains($0["sequence"]) }
                 var originalUndo = new.undo
                 if let earlier {

@@ -162,8 +162,7 @@ extension MailCache {
         let list = Array(ids)
         return try writer.read { db in
             var found = Set<MessageID>()
-            for start in stride(from: 0, to: list.count, by: 500) {
-                let part = list[start..<min(start + 500, list.count)]
+            for part in list.chunked(500) {
                 let placeholders = Array(repeating: "?", count: part.count).joined(separator: ",")
                 let rows = try String.fetchAll(db, sql: "SELECT id FROM message WHERE id IN (\(placeholders))",
                                                arguments: StatementArguments(part.map(\.rawValue)))

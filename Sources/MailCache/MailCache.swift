@@ -107,9 +107,10 @@ public final class MailCache: Sendable {
             let queue = try DatabaseQueue(path: path, configuration: fallback)
             if try isReadOnly(queue) { return Connection(writer: queue, isReadOnly: true) }
             return Connection(writer: queue, walUnavailableReason: walFailure.description)
-        } catch let error as DatabaseError where !error.isCorruption && FileManager.default.fileExists(atPath: path) {
+        } catch let error as DatabaseError where error.meansCannotWrite && FileManager.default.fileExists(atPath: path) {
             // Neither could even start (WAL needs its -wal and -shm files, and switching the
             // journal needs a write): a read-only file or file system. Read what is there.
+            // Any other failure is not a reason to go on read-only, and is thrown.
             return Connection(writer: try openForReading(path), isReadOnly: true)
         }
     }
@@ -340,7 +341,7 @@ public final class MailCache: Sendable {
             let adjust = try db.cachedStatement(sql: """
                 UPDATE folder SET totalCount = MAX(0, totalCount + ?), unreadCount = MAX(0, unreadCount + ?) WHERE id = ?
                 """)
-            for folder in Set(total.keys).union(unread.keys) where total[folder] != 0 || unread[folder] != 0 {
+            for folder in Set(total.keys).union(unread.keys) where (total[folder] ?? 0) != 0 || (unread[folder] ?? 0) != 0 {
                 try adjust.execute(arguments: [total[folder] ?? 0, unread[folder] ?? 0, folder.rawValue])
             }
             return befores

@@ -105,4 +105,12 @@ extension DatabaseError {
     var isNoSpace: Bool {
         resultCode == .SQLITE_FULL || extendedResultCode == .SQLITE_IOERR_SHMSIZE
     }
+
+    /// The file or its folder may not be written (a read-only file, folder or file system):
+    /// SQLite says so directly, or fails at the file system (an I/O error opening, locking or
+    /// writing the journal or -shm file beside it). Not: busy, locked, out of memory, misuse.
+    var meansCannotWrite: Bool {
+        [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH, .SQLITE_IOERR].contains(resultCode)
+            && extendedResultCode != .SQLITE_IOERR_NOMEM
+    }
 }

@@ -210,8 +210,6 @@ public enum SyncActivity: Hashable, Sendable {
     case retrying(throttled: Bool, seconds: Int)
     /// The server cannot be reached; this many actions wait in the outbox.
     case offline(pending: Int)
-    /// The server refused an action for good; it was undone on screen.
-    case actionFailed(message: String)
     /// The cache cannot be written (its disk is full, or it is read-only): what is cached can
     /// still be read and actions are still sent, but new mail is not saved. This many actions
     /// wait in the outbox.
@@ -221,7 +219,7 @@ public enum SyncActivity: Hashable, Sendable {
     public var isBusy: Bool {
         switch self {
         case .syncingFolders, .syncingMessages, .updatingMessageIDs, .retrying: true
-        case .idle, .failed, .offline, .actionFailed, .cacheUnwritable: false
+        case .idle, .failed, .offline, .cacheUnwritable: false
         }
     }
 }

@@ -1,5 +1,6 @@
 /// A change the user makes to a message. Each is state-based ("make it read", "put it in
-/// Archive", "this draft is sent"), never relative ("toggle"), so replaying one twice is harmless.
+/// Archive", "this draft is sent"), never relative ("toggle"), so replaying one twice is harmless;
+/// a send is the exception, which is why the outbox checks Sent Items before sending again.
 ///
 /// Stored as JSON in the outbox (`pending.sqlite`) with Swift's synthesised coding
 /// (`{"markRead":{"_0":true}}`, `{"move":{"to":{"rawValue":"…"}}}`): a case may be added, but the existing
@@ -22,6 +23,10 @@ public enum TriageAction: Codable, Hashable, Sendable {
         case .move: "move"
         case .send: "send"
         }
+    }
+
+    public var isSend: Bool {
+        if case .send = self { true } else { false }
     }
 
     /// The action that puts back what `summary` shows now (for undo and for a permanent failure).

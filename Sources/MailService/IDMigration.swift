@@ -21,7 +21,8 @@ import Synchronization
 /// so every delta cursor. Graph documents that "the @odata.nextLink and @odata.deltaLink values
 /// returned by delta queries are compatible with both ID formats", and the emulator's tokens
 /// carry no id kind: after the migration the same cursors bring later changes under immutable
-/// ids, which now match the rows. Nothing is listed again and nothing pruned.
+/// ids, which now match the rows. Nothing is pruned, and nothing is listed again except a
+/// folder where the cache held one message under both kinds of id (`foldersRestarted`).
 extension MailService {
     /// Ids per `translateExchangeIds` request and per cache transaction.
     public static let idMigrationChunkSize = GraphClient.maxIDsPerTranslation
@@ -126,8 +127,19 @@ extension MailService {
         guard !unknown.isEmpty else { return translation }
         let check = try await graph.translateExchangeIDs(unknown, from: .restImmutableEntryId, to: .restId)
         for id in unknown where check[id]?.targetID == nil {
+            // Only "no such item" means gone; another failure (a busy server) must not cost
+            // the cache a message that exists: the chunk is tried again later instead.
+            for code in [answers[id]?.errorCode, check[id]?.errorCode] {
+                if let code, !Self.notFoundCodes.contains(code) {
+                    throw GraphError.invalidResponse(status: 200, reason: TextSanitizer.oneLine(
+                        "translateExchangeIds could not translate an id for now (\(code)); the id migration will try again"))
+                }
+            }
             translation.gone.insert(MessageID(id))
         }
         return translation
     }
+
+    /// The `errorDetails` codes by which Exchange says an id names no message.
+    static let notFoundCodes: Set<String> = ["ErrorItemNotFound", "ErrorInvalidIdMalformed", "ErrorInvalidId"]
 }

@@ -26,7 +26,13 @@ public actor MailService {
     private var roundRunning = false
     private var rerunRequested = false
     private var activeFolder: FolderID?
-    var replayTask: Task<Void, Never>?
+    /// The running replay; its value says what the server refused during it, if anything.
+    var replayTask: Task<String?, Never>?
+    let actionFailureContinuation: AsyncStream<String>.Continuation
+    /// Actions the server refused for good (undone on screen), one line per replay. A stream of
+    /// its own, buffered: on `activity`, which keeps only the newest value, the next "syncing…"
+    /// would hide a refusal before anyone saw it.
+    public nonisolated let actionFailures: AsyncStream<String>
     /// The actions being sent right now: a new action never coalesces with them.
     var sendingActions: Set<Int64> = []
 
@@ -47,6 +53,7 @@ public actor MailService {
         }
         (activity, activityContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         (progress, progressContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (actionFailures, actionFailureContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(16))
         let (retries, continuation) = (graph.retries, activityContinuation)
         Task {
             for await event in retries {

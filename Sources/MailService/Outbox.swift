@@ -54,8 +54,9 @@ extension MailService {
     func scheduleReplay() {
         guard replayTask == nil else { return }
         replayTask = Task {
-            await self.replayLoop()
+            let refused = await self.replayLoop()
             self.replayFinished()
+            return refused
         }
     }
 
@@ -65,10 +66,12 @@ extension MailService {
 
     /// Sends what is pending and returns when the outbox is empty, the server unreachable, or
     /// what is left failed for now. Joins a replay already running rather than starting a second
-    /// one beside it, which could send the same action twice.
-    public func replayPending() async {
+    /// one beside it, which could send the same action twice. Returns what the server refused
+    /// for good, in one line (also sent on `actionFailures`), or nil.
+    @discardableResult
+    public func replayPending() async -> String? {
         scheduleReplay()
-        await replayTask?.value
+        return await replayTask?.value ?? nil
     }
 
     /// Sends pending actions in rounds. A round takes the oldest pending action of each message
@@ -78,7 +81,7 @@ extension MailService {
     /// transient one holds that message's actions back until the next replay (the next poll
     /// tick or action), and after `maximumFailures` of them the action is given up, so nothing
     /// loops forever; no answer at all (offline) ends the replay. Nothing is lost.
-    private func replayLoop() async {
+    private func replayLoop() async -> String? {
         var heldBack: Set<MessageID> = []
         var refusals: [Refusal] = []
         var stop: SyncActivity?
@@ -95,13 +98,16 @@ extension MailService {
             refusals += round.refusals
             stop = round.stop
         }
-        if let refused = Self.describe(refusals) { report(.actionFailed(message: refused)) }
         if let stop {
             report(stop)
         } else if !heldBack.isEmpty {
             let waiting = (try? actions.count) ?? heldBack.count
             report(.failed(message: "the server did not take \(waiting) pending actions yet; they stay queued and will be retried"))
         }
+        guard let refused = Self.describe(refusals) else { return nil }
+        Self.outboxLogger.warning("\(refused)")
+        actionFailureContinuation.yield(refused)
+        return refused
     }
 
     /// What a round of replay found out.
@@ -143,12 +149,16 @@ extension MailService {
             guard let answers = await execute(requests, for: chunk, into: &round) else { return }
             var done: [PendingAction] = [], failed: [(PendingAction, GraphError)] = []
             for (pending, answer) in zip(chunk, answers) {
+                let message = try? answer.decode(GraphMessage.self)
                 if let error = answer.error {
                     failed.append((pending, error))
-                } else if let message = try? answer.decode(GraphMessage.self), Self.alreadyDone(pending.action, on: message) {
+                } else if let message, Self.alreadyDone(pending.action, on: message) {
                     done.append(pending)
+                } else if message == nil, pending.action.isSend {
+                    // Not knowing whether the draft went, sending it again could send it twice.
+                    failed.append((pending, .invalidResponse(status: answer.status, reason: "the draft's state could not be read")))
                 } else {
-                    writes.append(pending)
+                    writes.append(pending)   // a move seen elsewhere, or unreadable: moving again is harmless
                 }
             }
             settle(done: done, failed: failed, into: &round)
@@ -158,7 +168,7 @@ extension MailService {
         for chunk in Self.chunks(writes) {
             // A send is counted as attempted before it leaves: should the answer be lost (a
             // crash, a dropped connection), the next replay checks before sending again.
-            let sends = chunk.filter { if case .send = $0.action { true } else { false } }.map(\.sequence)
+            let sends = chunk.filter(\.action.isSend).map(\.sequence)
             do { try actions.recordAttempts(sends) } catch {
                 round.stop = .failed(message: TextSanitizer.oneLine("the outbox cannot be written: \(error)"))
                 return
@@ -186,7 +196,7 @@ extension MailService {
             return try await graph.execute(requests)
         } catch {
             // Sends counted their attempt already.
-            try? actions.recordAttempts(chunk.filter { if case .send = $0.action { false } else { true } }.map(\.sequence))
+            try? actions.recordAttempts(chunk.filter { !$0.action.isSend }.map(\.sequence))
             round.stop = Self.activity(for: error, pending: pendingActionCount)
             return nil
         }
@@ -245,21 +255,28 @@ extension MailService {
             finished.append(pending)
             round.refusals.append(Refusal(action: pending.action, error: error))
         }
+        // A cache that cannot be written (full disk, read-only) must not hold the outbox up:
+        // the server has answered, and the cache is rebuilt from the server anyway.
+        var cacheProblem: SyncActivity?
         do {
             try cache.applyLocally(undo)
             try cache.deleteMessages(gone)
+        } catch {
+            cacheProblem = Self.cacheUnwritable(error, pending: pendingActionCount)
+                ?? .failed(message: TextSanitizer.oneLine("the cache cannot be updated: \(error)"))
+        }
+        do {
             try actions.remove(finished.map(\.sequence))
             try actions.recordFailures(transient.map(\.sequence))
         } catch {
-            round.stop = Self.cacheUnwritable(error, pending: pendingActionCount)
-                ?? .failed(message: TextSanitizer.oneLine("the outbox cannot be written: \(error)"))
+            round.stop = .failed(message: TextSanitizer.oneLine("the outbox cannot be written: \(error)"))
+            return
         }
+        if let cacheProblem { report(cacheProblem) }
     }
 
     private static func chunks(_ actions: [PendingAction]) -> [[PendingAction]] {
-        stride(from: 0, to: actions.count, by: GraphClient.maximumBatchSize).map {
-            Array(actions[$0..<min($0 + GraphClient.maximumBatchSize, actions.count)])
-        }
+        actions.chunked(GraphClient.maximumBatchSize).map(Array.init)
     }
 
     /// Puts pending actions back on top of envelopes a delta page just wrote, so the server's

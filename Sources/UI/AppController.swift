@@ -77,6 +77,10 @@ public final class AppController {
         tasks.append(Task { [weak self] in
             for await snapshot in status.snapshots { self?.apply(snapshot) }
         })
+        // A refused action stays on the status line until the next key, whatever the sync says.
+        tasks.append(Task { [weak self] in
+            for await refusal in service.actionFailures { self?.showNotice(TextSanitizer.oneLine(refusal)) }
+        })
     }
 
     private func send(_ intent: @escaping @Sendable () async -> Void) {

@@ -42,7 +42,7 @@ public actor StatusModel {
         current.activity = Self.describe(activity)
         current.isBusy = activity.isBusy
         switch activity {
-        case .failed, .actionFailed, .offline, .cacheUnwritable: current.isError = true
+        case .failed, .offline, .cacheUnwritable: current.isError = true
         default: current.isError = false
         }
         publisher.publish(current)
@@ -72,8 +72,6 @@ public actor StatusModel {
             case .readOnly: "cache read-only: new mail not saved"
             }
             return pending == 0 ? what : "\(what), \(pending) pending"
-        case .actionFailed(let message):
-            return message
         case .failed(let message):
             return "sync failed: \(message)"
         }

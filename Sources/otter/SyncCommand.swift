@@ -28,7 +28,7 @@ struct Sync: AsyncParsableCommand {
             // Actions queued while offline go out first, so the sync reads the result; a cache of
             // regular ids is migrated before them, so they go out under immutable ids.
             try await service.migrateMessageIDsIfNeeded()
-            await service.replayPending()
+            let refused = await service.replayPending()
             if service.pendingActionCount > 0 {
                 throw SyncFailure(description: "\(service.pendingActionCount) actions could not be sent; they stay queued")
             }
@@ -38,6 +38,8 @@ struct Sync: AsyncParsableCommand {
             reporter.cancel()
             await reporter.value
             display.show(await service.latestProgress)
+            // Synced, but not all the user did happened: a failure, said as such.
+            if let refused { throw SyncFailure(description: refused) }
         } catch {
             reporter.cancel()
             display.finish()

@@ -44,6 +44,10 @@ import Testing
         let later = RetryAfter.parse("Tue, 14 Nov 2023 22:13:40 GMT", now: now)
         #expect(later == 20)
         #expect(RetryAfter.parse("soon") == nil)
+        // Hostile values: never a trap, never a wait without end.
+        #expect(RetryAfter.parse("inf") == nil && RetryAfter.parse("nan") == nil && RetryAfter.parse("-3") == nil)
+        #expect(RetryAfter.parse("1e30") == RetryAfter.longest)
+        #expect(RetryAfter.parse("Fri, 01 Jan 2100 00:00:00 GMT", now: now) == RetryAfter.longest)
     }
 
     @Test func configurationRefusesPlainHTTPBeyondLoopback() throws {

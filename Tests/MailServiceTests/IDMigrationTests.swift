@@ -235,6 +235,32 @@ import Testing
         #expect(inboxView == serverInbox)
     }
 
+    /// An id Exchange fails to translate for another reason than "not found" (a busy server)
+    /// is not taken for gone: the migration stops and the next attempt finishes it.
+    @Test func anIDThatFailsForAnotherReasonIsNotTakenForGone() async throws {
+        let f = try await Fixture.start(messages: 300, seed: 25)
+        defer { Task { await f.server.stop() } }
+        try await f.service(immutableIDs: false).syncAll()
+        let rows = try f.rowCount()
+        let snapshot = await f.mailbox.snapshot()
+        let inbox = try #require(snapshot.folder(wellKnownName: "inbox"))
+        let deleted = snapshot.messages(inFolder: inbox.id)[0]
+        try await f.mailbox.permanentlyDelete(id: deleted.id)
+        // Both questions about the deleted message's id come back with another error code.
+        f.server.installFaults(try FaultSchedule(spec: #"POST translateExchangeIds:malformed=code="ErrorServerBusy":count=2"#))
+
+        let current = try f.service(immutableIDs: true)
+        await #expect(throws: GraphError.self) { try await current.migrateMessageIDsIfNeeded() }
+        #expect(try f.cache.messageIDKind() == .regular)
+        #expect(try f.rowCount() == rows)
+        #expect(try f.cache.message(MessageID(deleted.id)) != nil)
+
+        try await current.migrateMessageIDsIfNeeded()
+        #expect(try f.cache.messageIDKind() == .immutable)
+        #expect(try f.rowCount() == rows - 1)
+        #expect(try f.cacheView() == (await f.serverView(immutable: true)))
+    }
+
     @Test func messagesTheServerNoLongerKnowsLeaveTheCacheOnlyAndTheirActionsAreNotLost() async throws {
         let f = try await Fixture.start(messages: 300, seed: 23)
         defer { Task { await f.server.stop() } }

@@ -94,17 +94,14 @@ import Testing
         try await f.service.syncAll()
         let message = try await firstUnreadInboxMessage(f)
         let id = MessageID(message.immutableID)
-        var activity = f.service.activity.makeAsyncIterator()
         try await f.mailbox.permanentlyDelete(id: message.id)        // gone before our action arrives
         try await f.service.perform(.markRead(true), on: [id])
-        await f.service.replayPending()
+        let refused = await f.service.replayPending()
         #expect(f.service.pendingActionCount == 0)
         #expect(try f.cache.message(id) == nil)                      // the server says it is gone
-        var said: String?
-        while let value = await activity.next() {
-            if case .actionFailed(let message) = value { said = message; break }
-        }
-        #expect(said?.hasPrefix("marking as read failed and was undone") == true)
+        #expect(refused?.hasPrefix("marking as read failed and was undone") == true)
+        var failures = f.service.actionFailures.makeAsyncIterator()
+        #expect(await failures.next() == refused)                    // the same line for the status line
     }
 }
 
@@ -146,11 +143,8 @@ import Testing
 
     /// The newest status line about refused actions.
     func refusalNotice(_ f: Fixture) async -> String? {
-        var activity = f.service.activity.makeAsyncIterator()
-        while let value = await activity.next() {
-            if case .actionFailed(let message) = value { return message }
-        }
-        return nil
+        var failures = f.service.actionFailures.makeAsyncIterator()
+        return await failures.next()
     }
 
     /// A draft from the owner to the owner, so a send that happened twice shows as two copies in the Inbox.

@@ -119,6 +119,14 @@ import TestSupport
         #expect(await activity.wait { $0 == .cacheUnwritable(.readOnly, pending: 1) })
         await f.service.replayPending()
         #expect(try await f.mailbox.message(id: message.id).flag.status == .flagged)
+        // A refusal would change the cache too (the message leaves it): the outbox must not
+        // wait for that, or the action would be sent again and again.
+        let gone = try #require(try await f.unreadInboxMessages().first { $0.id != message.id })
+        try await f.mailbox.permanentlyDelete(id: gone.id)
+        try await f.service.perform(.markRead(true), on: [MessageID(gone.immutableID)])
+        let refused = await f.service.replayPending()
+        #expect(refused?.hasPrefix("marking as read failed and was undone") == true)
+        #expect(f.service.pendingActionCount == 0)
         let cachePath = f.directory.appendingPathComponent("cache.sqlite").path
         await #expect(throws: MailCacheError.readOnly(.cache, path: cachePath)) { try await f.service.syncAll() }
     }
