@@ -132,7 +132,6 @@ extension MailService {
     private func replay(_ ready: [PendingAction], into round: inout Round) async {
         // Moves are checked against the message's current folder, and a send tried before
         // against Sent Items: an earlier attempt (or another client) may have done it already.
-        var writes: [PendingAction] = []
         let checks = ready.filter { pending in
             switch pending.action {
             case .move: true
@@ -141,7 +140,8 @@ extension MailService {
             }
         }
         let checked = Set(checks.map(\.sequence))
-        writes = ready.filter { !checked.contains($0.sequence) }
+        var writes = ready.filter { !checked.contains($0.sequence) }
+        let drafts = checks.contains { $0.action.isSend } ? (try? cache.folder(wellKnown: .drafts))?.id : nil
         for chunk in Self.chunks(checks) {
             let requests = chunk.map {
                 graph.messageRequest(id: $0.messageID.rawValue, select: ["parentFolderId", "isDraft"], requestID: String($0.sequence))
@@ -152,7 +152,7 @@ extension MailService {
                 let message = try? answer.decode(GraphMessage.self)
                 if let error = answer.error {
                     failed.append((pending, error))
-                } else if let message, Self.alreadyDone(pending.action, on: message) {
+                } else if let message, Self.alreadyDone(pending.action, on: message, drafts: drafts) {
                     done.append(pending)
                 } else if message == nil, pending.action.isSend {
                     // Not knowing whether the draft went, sending it again could send it twice.
@@ -218,10 +218,16 @@ extension MailService {
 
     /// Whether the server shows the action done already: the message is in the destination, or
     /// the draft was sent (with immutable ids a sent draft keeps its id, in Sent Items).
-    private static func alreadyDone(_ action: TriageAction, on message: GraphMessage) -> Bool {
+    ///
+    /// A send counts as done once the draft is anywhere but Drafts: Exchange sends after
+    /// answering 202, passing the message through the Outbox, and GRAPH.md §4 warns that it may
+    /// not be readable in Sent Items at once. Only a draft still in Drafts was never taken.
+    private static func alreadyDone(_ action: TriageAction, on message: GraphMessage, drafts: FolderID?) -> Bool {
         switch action {
         case .move(let destination): message.parentFolderId == destination.rawValue
-        case .send(let sentItems): message.isDraft == false || message.parentFolderId == sentItems.rawValue
+        case .send(let sentItems):
+            message.isDraft == false || message.parentFolderId == sentItems.rawValue
+                || (drafts != nil && message.parentFolderId != drafts?.rawValue)
         case .markRead, .flag: false
         }
     }

@@ -327,6 +327,28 @@ import Testing
         #expect(try f.cachedMessages() == (await f.serverMessages()))
     }
 
+    /// Exchange sends after its 202, through the Outbox: a draft seen there (or anywhere but
+    /// Drafts) is being sent, and sending it again would send it twice.
+    @Test func aDraftNoLongerInDraftsIsNotSentAgain() async throws {
+        var draft: EmulatedMessage?
+        let f = try await fixture(faults: "POST messages/*/send:500:count=1") {
+            draft = try await Self.addDraft($0, subject: "Being sent")
+        }
+        defer { Task { await f.server.stop() } }
+        let id = MessageID(try #require(draft).immutableID)
+        let before = f.server.requestCounts()
+        try await f.service.send(draft: id)
+        await f.service.replayPending()
+        #expect(f.service.pendingActionCount == 1)               // a 500: tried again later
+        // Meanwhile the server has taken the draft after all: it sits in the Outbox, still a draft.
+        _ = try await f.mailbox.move(id: id.rawValue, to: "outbox")
+        #expect(try await f.mailbox.message(id: id.rawValue).isDraft)
+        await f.service.replayPending()
+        #expect(f.service.pendingActionCount == 0)
+        #expect(counted(f, "POST /me/messages/{id}/send", since: before) == [500: 1])
+        #expect(counted(f, "GET /me/messages/{id}", since: before) == [200: 1])
+    }
+
     @Test func sendsInABatchWhoseAnswerWasLostAreNeverSentTwice() async throws {
         var drafts: [EmulatedMessage] = []
         let f = try await fixture(faults: "POST /$batch:reset:count=1") { mailbox in
