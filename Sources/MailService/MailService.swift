@@ -163,11 +163,22 @@ public actor MailService {
         // from the cache at its end (locally only; nothing is ever deleted on the server).
         var listed: Set<MessageID>? = link == nil ? [] : nil
         report(.syncingMessages(folder: TextSanitizer.oneLine(name), messages: 0))
+        let (graph, pageSize) = (self.graph, deltaPageSize)
+        let fetch = { @Sendable (link: String?) in
+            try await graph.messageDelta(folderID: folderID.rawValue, link: link, select: GraphMapping.envelopeSelect,
+                                         maxPageSize: pageSize)
+        }
+        // The next page is asked for while this one is written: the server's work and ours
+        // overlap (about a fifth off an initial sync). Only a GET, so nothing to undo if the
+        // write fails; it is cancelled then.
+        var ahead: Task<GraphPage<GraphMessage>, Error>?
+        defer { ahead?.cancel() }
         while true {
             let page: GraphPage<GraphMessage>
             do {
-                page = try await graph.messageDelta(folderID: folderID.rawValue, link: link, select: GraphMapping.envelopeSelect,
-                                                    maxPageSize: deltaPageSize)
+                let fetched = ahead
+                ahead = nil
+                if let fetched { page = try await fetched.value } else { page = try await fetch(link) }
             } catch let error as GraphError where error.requiresDeltaReset && link != nil {
                 logger.notice("delta token for a folder expired; resyncing that folder")
                 link = nil
@@ -178,6 +189,7 @@ public actor MailService {
             let removed = page.value.filter { $0.removed != nil }.compactMap { $0.id.map(MessageID.init) }
             let next = page.nextLink ?? page.deltaLink
             let cursor = next.map { SyncCursor(link: $0, roundComplete: page.nextLink == nil) }
+            if let nextLink = page.nextLink { ahead = Task { try await fetch(nextLink) } }
             try cache.applyMessagePage(folderID: folderID, changes: changes, removed: removed, cursor: cursor)
             try reapplyPending(to: Set(changes.map(\.id)))
             listed?.formUnion(changes.map(\.id))

@@ -1,4 +1,7 @@
 import Foundation
+import GraphEmulator
+import MailCache
+import MailCore
 import Testing
 
 /// `otter sync` and `otter` pointed at a separately running `otter emulator`, as a user would
@@ -81,6 +84,41 @@ import Testing
         #expect(second.err.contains("another otter is already using this mailbox"))
         try tui.send("q")
         #expect(try await tui.waitForExit(timeout: .seconds(20)) == 0)
+    }
+
+    /// An action the server refuses for good is undone and said: `otter sync` syncs the rest
+    /// and exits 1 with the reason, and nothing stays queued.
+    @Test func aRefusedActionMakesSyncSayItAndFail() async throws {
+        let mailbox = Mailbox(messageCount: 120, seed: 31)
+        let server = GraphEmulatorServer(mailbox: mailbox, accessTokens: ["refuse-token"])
+        let url = try await server.start()
+        defer { Task { await server.stop() } }
+        let env = try DemoEndToEndTests.environment()
+        let options = ["--account", "r", "--graph-url", url.absoluteString + "/v1.0", "--access-token-command", "printf refuse-token"]
+        let first = try await Self.run(["sync"] + options, environment: env)
+        try #require(first.status == 0, "\(first.err)")
+
+        // Marked read while offline (outbox first, then the cache, as the TUI does); meanwhile
+        // another client deletes the message for good.
+        let snapshot = await mailbox.snapshot()
+        let inbox = try #require(snapshot.folder(wellKnownName: "inbox"))
+        let message = try #require(snapshot.messages(inFolder: inbox.id).first { !$0.isRead })
+        let id = MessageID(message.immutableID)
+        let outboxURL = URL(fileURLWithPath: env["XDG_STATE_HOME"]! + "/otter/r/pending.sqlite")
+        do {
+            let cache = try MailCache.open(at: URL(fileURLWithPath: env["XDG_CACHE_HOME"]! + "/otter/r/cache.sqlite"))
+            let before = try #require(try cache.message(id))
+            try ActionStore.open(at: outboxURL).append(.markRead(true), on: id, undo: .markRead(before.isRead))
+            try cache.applyLocally(.markRead(true), to: id)
+        }
+        try await mailbox.permanentlyDelete(id: message.id)
+
+        let refused = try await Self.run(["sync"] + options, environment: env)
+        #expect(refused.status == 1)
+        #expect(refused.err.hasPrefix("otter sync: marking as read failed and was undone"), "\(refused.err)")
+        let counts = try #require(refused.out.split(separator: "\n").last).split(separator: " ")[1].split(separator: "/")
+        #expect(counts.count == 2 && counts[0] == counts[1])      // the rest synced all the same
+        #expect(try ActionStore.open(at: outboxURL).count == 0)
     }
 
     @Test func aFailingTokenCommandIsAClearError() async throws {
