@@ -10,15 +10,18 @@ extension MailService {
     /// Marks, flags or moves messages. Returns once the actions are durable and on screen; the
     /// server hears of them as soon as it can be reached, in the order they were made. However
     /// many messages, that is one outbox transaction and one cache transaction, so the list
-    /// changes in one frame.
-    public func perform(_ action: TriageAction, on ids: [MessageID]) throws {
+    /// changes in one frame. Returns the ids it left alone because the cache no longer has them
+    /// (a sync removed them meanwhile), so the caller can say so rather than drop them silently.
+    @discardableResult
+    public func perform(_ action: TriageAction, on ids: [MessageID]) throws -> [MessageID] {
         let current = try cache.messages(ids)
         var seen: Set<MessageID> = []
+        let missing = ids.filter { current[$0] == nil }
         let new = ids.compactMap { id -> NewAction? in
             guard seen.insert(id).inserted, let summary = current[id] else { return nil }
             return NewAction(action, on: id, undo: action.inverse(restoring: summary))
         }
-        guard !new.isEmpty else { return }
+        guard !new.isEmpty else { return missing }
         try actions.append(new, sending: sendingActions)
         do {
             try cache.applyLocally(new.map { ($0.action, $0.messageID) })
@@ -29,15 +32,18 @@ extension MailService {
             report(unwritable)
         }
         scheduleReplay()
+        return missing
     }
 
-    /// Moves messages to a well-known folder (Deleted Items, Archive, Junk Email).
-    public func move(_ ids: [MessageID], to wellKnown: WellKnownFolder) throws {
+    /// Moves messages to a well-known folder (Deleted Items, Archive, Junk Email). Returns the
+    /// ids it left alone as `perform` does.
+    @discardableResult
+    public func move(_ ids: [MessageID], to wellKnown: WellKnownFolder) throws -> [MessageID] {
         guard let folder = try cache.folder(wellKnown: wellKnown) else {
             throw TriageError.noSuchFolder(wellKnown)
         }
         let current = try cache.messages(ids)
-        try perform(.move(to: folder.id), on: ids.filter { current[$0]?.folderID != folder.id })
+        return try perform(.move(to: folder.id), on: ids.filter { current[$0]?.folderID != folder.id })
     }
 
     /// Sends a draft (a message in Drafts). It moves to Sent Items on screen at once and is sent

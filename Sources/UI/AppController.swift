@@ -294,21 +294,27 @@ public final class AppController {
             }
             let notice: String?
             do {
+                let missing: [MessageID]
                 switch action {
-                case .markRead: try await service.perform(.markRead(true), on: ids)
-                case .markUnread: try await service.perform(.markRead(false), on: ids)
+                case .markRead: missing = try await service.perform(.markRead(true), on: ids)
+                case .markUnread: missing = try await service.perform(.markRead(false), on: ids)
                 case .toggleFlag:
                     // Like Outlook: flag them all unless every one is flagged already.
                     let allFlagged = ids.allSatisfy { (try? service.message($0))??.flag == .flagged }
-                    try await service.perform(.flag(allFlagged ? .notFlagged : .flagged), on: ids)
-                case .delete: try await service.move(ids, to: .deleteditems)
-                case .archive: try await service.move(ids, to: .archive)
-                case .junk: try await service.move(ids, to: .junkemail)
+                    missing = try await service.perform(.flag(allFlagged ? .notFlagged : .flagged), on: ids)
+                case .delete: missing = try await service.move(ids, to: .deleteditems)
+                case .archive: missing = try await service.move(ids, to: .archive)
+                case .junk: missing = try await service.move(ids, to: .junkemail)
                 default: return
                 }
                 // Moved messages have left the list; a selection of them would be invisible.
                 if [.delete, .archive, .junk].contains(action) { await list.uncheckAll() }
-                notice = ids.count > 1 ? "\(action.name): \(TextLayout.grouped(ids.count)) messages" : nil
+                if !missing.isEmpty {
+                    notice = "\(action.name): \(TextLayout.grouped(ids.count - missing.count)) of \(TextLayout.grouped(ids.count)) "
+                        + "messages; \(TextLayout.grouped(missing.count)) had just been removed by a sync and were left alone"
+                } else {
+                    notice = ids.count > 1 ? "\(action.name): \(TextLayout.grouped(ids.count)) messages" : nil
+                }
             } catch {
                 notice = TextSanitizer.oneLine("could not \(action.name): \(error)")
             }

@@ -23,7 +23,9 @@ import Testing
         try await f.service.syncAll()
         let message = try await firstUnreadInboxMessage(f)
         let id = MessageID(message.immutableID)
-        try await f.service.perform(.markRead(true), on: [id])
+        // A message a sync removed from the cache meanwhile is left alone, and said to be.
+        let removed = MessageID("removed-by-a-sync")
+        #expect(try await f.service.perform(.markRead(true), on: [id, removed]) == [removed])
         #expect(try f.cache.message(id)?.isRead == true)           // before any request
         await f.service.replayPending()
         #expect(f.service.pendingActionCount == 0)
