@@ -3,7 +3,6 @@ import GraphAPI
 import Logging
 import MailCache
 import MailCore
-import Synchronization
 
 /// Immutable ids everywhere (issue 4): a cache holding regular message ids — written by an
 /// older Otter, or by a client without `Prefer: IdType="ImmutableId"` — is migrated with
@@ -31,22 +30,12 @@ extension MailService {
     /// already (one read of the cache). Safe to call from several places at once: later callers
     /// wait for the running migration. Progress is reported as `SyncActivity.updatingMessageIDs`.
     public func migrateMessageIDsIfNeeded() async throws {
-        let key = ObjectIdentifier(self)
-        let task = Self.runningMigrations.withLock { running in
-            if let task = running[key] { return task }
-            let task = Task { try await self.migrateMessageIDs() }
-            running[key] = task
-            return task
-        }
-        defer { Self.runningMigrations.withLock { if $0[key] == task { $0[key] = nil } } }
+        if let running = idMigrationTask { return try await running.value }
+        let task = Task { try await self.migrateMessageIDs() }
+        idMigrationTask = task
+        defer { idMigrationTask = nil }
         try await task.value
     }
-
-    /// One migration per service at a time (an actor's stored properties live in its main
-    /// declaration, so this one lives here, keyed by the service).
-    private static let runningMigrations = Mutex<[ObjectIdentifier: Task<Void, Error>]>([:])
-
-    private static let idLogger = Logger(label: "otter.service")
 
     private func migrateMessageIDs() async throws {
         let recorded = try cache.messageIDKind()
@@ -67,7 +56,7 @@ extension MailService {
         }
 
         var (done, total) = try cache.messageIDMigrationProgress()
-        Self.idLogger.notice("message ids: translating \(total - done) cached ids to immutable ids")
+        logger.notice("message ids: translating \(total - done) cached ids to immutable ids")
         report(.updatingMessageIDs(done: done, total: total))
         var outcome = MessageIDRewrite()
         var gone = Set<MessageID>()
@@ -95,7 +84,7 @@ extension MailService {
             try actions.rewriteMessageIDs(try await translateToImmutable(Array(uncached)).renamed)
         }
         try cache.finishMessageIDMigration()
-        Self.idLogger.notice("""
+        logger.notice("""
             message ids: immutable now; \(outcome.renamed) renamed, \(outcome.dropped) no longer on the server removed \
             from the cache, \(outcome.foldersRestarted) folders to list again
             """)

@@ -12,7 +12,7 @@ public actor MailService {
     /// The outbox of user actions (see Outbox.swift).
     nonisolated let actions: ActionStore
     let graph: GraphClient
-    private let logger: Logger
+    let logger: Logger
     private let activityContinuation: AsyncStream<SyncActivity>.Continuation
     /// The sync engine's state, for the status line. Only the newest value matters.
     public nonisolated let activity: AsyncStream<SyncActivity>
@@ -26,6 +26,8 @@ public actor MailService {
     private var roundRunning = false
     private var rerunRequested = false
     private var activeFolder: FolderID?
+    /// The running id migration (IDMigration.swift): later callers wait for it.
+    var idMigrationTask: Task<Void, Error>?
     /// The running replay; its value says what the server refused during it, if anything.
     var replayTask: Task<String?, Never>?
     let actionFailureContinuation: AsyncStream<String>.Continuation

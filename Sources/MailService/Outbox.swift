@@ -111,7 +111,7 @@ extension MailService {
             report(.failed(message: "the server did not take \(waiting) pending actions yet; they stay queued and will be retried"))
         }
         guard let refused = Self.describe(refusals) else { return nil }
-        Self.outboxLogger.warning("\(refused)")
+        logger.warning("\(refused)")
         actionFailureContinuation.yield(refused)
         return refused
     }
@@ -133,11 +133,10 @@ extension MailService {
     /// How many transient refusals by the server an action gets before it is given up.
     public static let maximumFailures = 8
 
-    private static let outboxLogger = Logger(label: "otter.outbox")
-
     private func replay(_ ready: [PendingAction], into round: inout Round) async {
-        // Moves are checked against the message's current folder, and a send tried before
-        // against Sent Items: an earlier attempt (or another client) may have done it already.
+        // Moves are checked against the message's current folder, and a send tried before by
+        // whether the draft is still in Drafts: an earlier attempt (or another client) may have
+        // done it already.
         let checks = ready.filter { pending in
             switch pending.action {
             case .move: true
@@ -249,7 +248,7 @@ extension MailService {
                 // A draft tried before is gone: most likely that attempt sent it, and Graph warns
                 // the sent copy may not be readable at once (GRAPH.md §4). It is never sent again;
                 // the cache forgets it until the Sent Items sync brings it back.
-                Self.outboxLogger.notice("a draft sent earlier is no longer readable; not sending it again")
+                logger.notice("a draft sent earlier is no longer readable; not sending it again")
                 gone.append(pending.messageID)
                 finished.append(pending)
                 continue
