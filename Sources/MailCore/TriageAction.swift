@@ -1,6 +1,7 @@
 /// A change the user makes to a message. Each is state-based ("make it read", "put it in
 /// Archive", "this draft is sent"), never relative ("toggle"), so replaying one twice is harmless;
-/// a send is the exception, which is why the outbox checks Sent Items before sending again.
+/// a send is the exception, which is why the outbox checks the draft is still in Drafts before
+/// sending again.
 ///
 /// Stored as JSON in the outbox (`pending.sqlite`) with Swift's synthesised coding
 /// (`{"markRead":{"_0":true}}`, `{"move":{"to":{"rawValue":"…"}}}`): a case may be added, but the existing

