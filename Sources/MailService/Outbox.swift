@@ -154,10 +154,12 @@ extension MailService {
             guard let answers = await execute(requests, for: chunk, into: &round) else { return }
             var done: [PendingAction] = [], failed: [(PendingAction, GraphError)] = []
             for (pending, answer) in zip(chunk, answers) {
-                let message = try? answer.decode(GraphMessage.self)
                 if let error = answer.error {
                     failed.append((pending, error))
-                } else if let message, Self.alreadyDone(pending.action, on: message, drafts: drafts) {
+                    continue
+                }
+                let message = try? answer.decode(GraphMessage.self)
+                if let message, Self.alreadyDone(pending.action, on: message, drafts: drafts) {
                     done.append(pending)
                 } else if message == nil, pending.action.isSend {
                     // Not knowing whether the draft went, sending it again could send it twice.

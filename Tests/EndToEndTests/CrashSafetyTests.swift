@@ -69,10 +69,7 @@ import Testing
                 (inboxMessages[3], .markRead(!inboxMessages[3].isRead)),
             ]
             for (message, action) in queued {
-                let id = MessageID(message.immutableID)
-                let before = try #require(try cache.message(id))
-                try outbox.append(action, on: id, undo: action.inverse(restoring: before))
-                try cache.applyLocally(action, to: id)
+                try queueOffline(action, on: [MessageID(message.immutableID)], cache: cache, outbox: outbox)
             }
             // Bulk actions, as `MailService.perform` records them: one transaction for the outbox
             // and one for the cache. 25 flags (two batches' worth) and 3 more moves.
@@ -81,13 +78,7 @@ import Testing
                 (.send(sentItems: FolderID(sentItems.id)), [draft]),
             ]
             for (action, messages) in bulks {
-                let current = try cache.messages(messages.map { MessageID($0.immutableID) })
-                let new = try messages.map { message in
-                    let id = MessageID(message.immutableID)
-                    return NewAction(action, on: id, undo: action.inverse(restoring: try #require(current[id])))
-                }
-                try outbox.append(new)
-                try cache.applyLocally(new.map { ($0.action, $0.messageID) })
+                try queueOffline(action, on: messages.map { MessageID($0.immutableID) }, cache: cache, outbox: outbox)
             }
         }
         // Another client changes the mailbox meanwhile.
@@ -100,17 +91,8 @@ import Testing
         // which the server happens to run a batch's items, which differs from run to run.
         let existing = Set(await mailbox.snapshot().messages.map(\.immutableID))
 
-        var crashEnv = env
-        if let crashAfter { crashEnv["OTTER_CRASH_AFTER"] = String(crashAfter) }
-        let crashRun = try await HeadlessSyncEndToEndTests.run(["sync"] + options, environment: crashEnv)
-        let crashed = crashRun.status == SIGKILL && crashRun.reason == .uncaughtSignal
-        if !crashed { try #require(crashRun.status == 0, "sync: \(crashRun.err)") }
-        var recovered = crashed ? false : true
-        for _ in 0..<3 where !recovered {
-            let again = try await HeadlessSyncEndToEndTests.run(["sync"] + options, environment: env)
-            recovered = again.status == 0
-        }
-        try #require(recovered, "otter sync did not recover after a crash at point \(crashAfter ?? 0)")
+        let crashed = try await CrashRuns.sync(killedAt: crashAfter, options, environment: env)
+        if crashed { try await CrashRuns.recover(options, environment: env, afterPoint: crashAfter) }
         var result = try await outcome(cacheURL: cacheURL, outboxURL: outboxURL, mailbox: mailbox, existing: existing)
         let counts = server.requestCounts()
         for key in ["POST /me/messages/{id}/send", "$batch POST /me/messages/{id}/send"] {

@@ -107,9 +107,7 @@ import Testing
         let outboxURL = URL(fileURLWithPath: env["XDG_STATE_HOME"]! + "/otter/r/pending.sqlite")
         do {
             let cache = try MailCache.open(at: URL(fileURLWithPath: env["XDG_CACHE_HOME"]! + "/otter/r/cache.sqlite"))
-            let before = try #require(try cache.message(id))
-            try ActionStore.open(at: outboxURL).append(.markRead(true), on: id, undo: .markRead(before.isRead))
-            try cache.applyLocally(.markRead(true), to: id)
+            try queueOffline(.markRead(true), on: [id], cache: cache, outbox: try ActionStore.open(at: outboxURL))
         }
         try await mailbox.permanentlyDelete(id: message.id)
 

@@ -59,27 +59,16 @@ import Testing
                 (oldest, .flag(.complete)),
             ]
             for (message, action) in queued {
-                let id = MessageID(message.id)
-                let before = try #require(try cache.message(id))
-                try outbox.append(action, on: id, undo: action.inverse(restoring: before))
-                try cache.applyLocally(action, to: id)
+                try queueOffline(action, on: [MessageID(message.id)], cache: cache, outbox: outbox)
             }
             for message in [inboxMessages[2], inboxMessages[3], oldest] {
                 try cache.storeContent(MessageContent(messageID: MessageID(message.id), format: .text, body: "cached body of \(message.subject)"))
             }
         }
 
-        var crashEnv = env
-        if let crashAfter { crashEnv["OTTER_CRASH_AFTER"] = String(crashAfter) }
-        let crashRun = try await HeadlessSyncEndToEndTests.run(["sync"] + options, environment: crashEnv)
-        let crashed = crashRun.status == SIGKILL && crashRun.reason == .uncaughtSignal
-        if !crashed { try #require(crashRun.status == 0, "sync: \(crashRun.err)") }
+        let crashed = try await CrashRuns.sync(killedAt: crashAfter, options, environment: env)
         let migratedBeforeCrash = try MailCache.open(at: cacheURL).messageIDKind() == .immutable
-        var recovered = !crashed
-        for _ in 0..<3 where !recovered {
-            recovered = try await HeadlessSyncEndToEndTests.run(["sync"] + options, environment: env).status == 0
-        }
-        try #require(recovered, "otter sync did not recover after a crash at point \(crashAfter ?? 0)")
+        if crashed { try await CrashRuns.recover(options, environment: env, afterPoint: crashAfter) }
         let translate = server.requestCounts()["POST /me/translateExchangeIds"]?[200] ?? 0
         return Run(outcome: try await outcome(cacheURL: cacheURL, outboxURL: outboxURL, mailbox: mailbox),
                    crashed: crashed, migratedBeforeCrash: migratedBeforeCrash, translateRequests: translate)
